@@ -1,0 +1,202 @@
+"""The catalog model: pydantic classes with unknown keys forbidden.
+
+Shorthands users expect are accepted and normalised before validation:
+`primary_key: id` (a list of one), `semantic: true` (default chunking), `name: VARCHAR` (a column
+given by its type alone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+SOURCE_KINDS = ("csv", "parquet", "jsonl", "json", "documents")
+TERM_KINDS = ("filter", "metric", "dimension", "entity")
+TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+
+
+def _as_list(value: Any) -> Any:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+class SemanticConfig(Strict):
+    """How a text column is chunked and matched."""
+
+    chunk_tokens: int = Field(200, ge=16, le=4096, description="Target chunk size in tokens.")
+    overlap_tokens: int = Field(30, ge=0, description="Tokens repeated between consecutive windows of a long paragraph.")
+    threshold: float = Field(
+        0.35, ge=-1.0, le=1.0, description="Default threshold of semantic_match() on this column."
+    )
+
+
+class Column(Strict):
+    type: str = Field(description="A DuckDB type: INTEGER, BIGINT, DOUBLE, DECIMAL(12,2), VARCHAR, TEXT, DATE, TIMESTAMP, BOOLEAN.")
+    description: str | None = None
+    synonyms: list[str] = Field(default_factory=list, description="Other names people use for this column.")
+    values: list[str] | None = Field(None, description="The known values of a categorical column.")
+    semantic: SemanticConfig | None = Field(
+        None, description="Mark a text column semantic (true, or chunking settings) to embed it."
+    )
+    unit: str | None = Field(None, description="Unit or currency of a numeric column, e.g. USD, seats, days.")
+
+    _normalise_synonyms = field_validator("synonyms", mode="before")(_as_list)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _values_as_text(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [v if isinstance(v, (dict, list)) else str(v) for v in value]
+        return value
+
+    @field_validator("semantic", mode="before")
+    @classmethod
+    def _semantic_shorthand(cls, value: Any) -> Any:
+        if value is True:
+            return {}
+        if value is False:
+            return None
+        return value
+
+
+class Table(Strict):
+    source: str = Field(description="Name of the source (under `sources:`) that fills this table.")
+    description: str | None = None
+    primary_key: list[str] = Field(default_factory=list, description="Column name, or list of names.")
+    synonyms: list[str] = Field(default_factory=list)
+    time_column: str | None = Field(None, description="The column questions about time ('last quarter') refer to.")
+    columns: dict[str, Column]
+
+    _normalise_lists = field_validator("primary_key", "synonyms", mode="before")(_as_list)
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _type_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({"type": v} if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    def semantic_columns(self) -> list[str]:
+        return [name for name, col in self.columns.items() if col.semantic is not None]
+
+    def find_column(self, name: str) -> str | None:
+        """The catalog spelling of column `name`, matched case-insensitively, or None."""
+        if name in self.columns:
+            return name
+        lowered = name.lower()
+        return next((c for c in self.columns if c.lower() == lowered), None)
+
+
+class RefreshConfig(Strict):
+    mode: Literal["manual", "watch", "poll"] = Field("manual", description="watch: file-system events; poll: check every interval.")
+    interval_seconds: float = Field(5.0, gt=0)
+    debounce_ms: int = Field(30, ge=0, le=10_000)
+
+
+class CsvOptions(Strict):
+    delimiter: str | None = None
+    header: bool = True
+    quote: str | None = None
+    encoding: str | None = None
+    date_format: str | None = None
+
+
+class Source(Strict):
+    kind: Literal["csv", "parquet", "jsonl", "json", "documents"]
+    path: str = Field(
+        description="File, glob or (documents) path template such as data/contracts/{customer_id}/{contract_id}.md; relative to the catalog file."
+    )
+    refresh: RefreshConfig = Field(default_factory=RefreshConfig)
+    csv: CsvOptions | None = None
+    body_column: str = Field("body", description="documents: the column that receives the text after the front matter.")
+    max_file_bytes: int = Field(10_000_000, gt=0, description="Files larger than this are quarantined, not read.")
+
+
+class Relationship(Strict):
+    from_: str = Field(alias="from", description="table.column holding the foreign key (the many side).")
+    to: str = Field(description="table.column it refers to (usually the primary key).")
+    description: str | None = None
+
+
+class GlossaryTerm(Strict):
+    term: str
+    kind: Literal["filter", "metric", "dimension", "entity"]
+    sql: str | None = Field(
+        None, description="filter: a predicate; metric: an aggregate expression; dimension: an expression; entity: a table name."
+    )
+    synonyms: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    _normalise_synonyms = field_validator("synonyms", mode="before")(_as_list)
+
+
+class Example(Strict):
+    question: str
+    sql: str
+
+
+class Embedding(Strict):
+    model: str = Field("all-MiniLM-L6-v2", description="An installed model package name or a local model directory.")
+    batch_size: int = Field(64, ge=1, le=4096)
+    ann_min_rows: int = Field(
+        100_000, ge=1, description="A semantic column gets an ANN index once it holds this many chunks."
+    )
+
+
+class Catalog(Strict):
+    version: Literal[1] = 1
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+    description: str | None = None
+    store: str | None = Field(None, description="Store directory, relative to the catalog file. Default .hybridq/<name>.")
+    today: dt.date | None = Field(None, description="The date questions are relative to ('last quarter'); default: the real today.")
+    embedding: Embedding = Field(default_factory=Embedding)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    tables: dict[str, Table] = Field(default_factory=dict)
+    relationships: list[Relationship] = Field(default_factory=list)
+    glossary: list[GlossaryTerm] = Field(default_factory=list)
+    examples: list[Example] = Field(default_factory=list)
+
+    # Where the catalog was read from; set by the loader, not part of the YAML.
+    _file: str | None = PrivateAttr(None)
+    _located: Any = PrivateAttr(None)
+
+    @property
+    def file(self) -> str | None:
+        return self._file
+
+    @property
+    def base_dir(self) -> Path:
+        return Path(self._file).resolve().parent if self._file else Path.cwd()
+
+    @property
+    def store_dir(self) -> Path:
+        return (self.base_dir / (self.store or f".hybridq/{self.name}")).resolve()
+
+    def line_of(self, *path: str | int) -> int | None:
+        return self._located.line_of(path) if self._located else None
+
+    def table(self, name: str) -> Table:
+        """The table called `name` (case-insensitive, as in SQL)."""
+        found = self.find_table(name)
+        if found is None:
+            raise KeyError(name)
+        return self.tables[found]
+
+    def find_table(self, name: str) -> str | None:
+        """The catalog spelling of table `name`, matched case-insensitively, or None."""
+        if name in self.tables:
+            return name
+        lowered = name.lower()
+        return next((t for t in self.tables if t.lower() == lowered), None)
+
+    def semantic_columns(self) -> list[tuple[str, str]]:
+        """(table, column) for every semantic column."""
+        return [(t, c) for t, table in self.tables.items() for c in table.semantic_columns()]

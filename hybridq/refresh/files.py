@@ -1,0 +1,83 @@
+"""Which files of a source changed since the store last read them."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from hybridq.refresh.paths import expand
+
+
+@dataclass(frozen=True)
+class FileState:
+    path: str  # relative to the catalog directory when inside it, else absolute
+    mtime_ns: int
+    size: int
+    content_hash: str | None = None
+
+
+@dataclass
+class FileChanges:
+    changed: list[FileState]  # new, or different content: to be read
+    touched: list[FileState]  # same content, new mtime: only the recorded state changes
+    removed: list[str]
+    unchanged: list[str]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.changed or self.touched or self.removed)
+
+
+def display_path(base_dir: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(base_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def absolute(base_dir: Path, shown: str) -> Path:
+    p = Path(shown)
+    return p if p.is_absolute() else base_dir / p
+
+
+def scan(base_dir: Path, pattern: str) -> list[FileState]:
+    out = []
+    for path in expand(base_dir, pattern):
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # removed between listing and stat
+            continue
+        out.append(FileState(display_path(base_dir, path), st.st_mtime_ns, st.st_size))
+    return out
+
+
+def content_hash(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileState]) -> FileChanges:
+    """Compare by (path, mtime, size) first; hash only files whose stat changed."""
+    changed, touched, unchanged = [], [], []
+    for state in current:
+        old = stored.get(state.path)
+        if old is not None and (old.mtime_ns, old.size) == (state.mtime_ns, state.size):
+            unchanged.append(state.path)
+            continue
+        try:
+            digest = content_hash(absolute(base_dir, state.path))
+        except OSError:
+            continue  # vanished or unreadable right now; looked at again on the next refresh
+        state = replace(state, content_hash=digest)
+        if old is not None and old.content_hash == digest:
+            touched.append(state)
+        else:
+            changed.append(state)
+    seen = {s.path for s in current}
+    removed = [p for p in stored if p not in seen and not os.path.exists(absolute(base_dir, p))]
+    return FileChanges(changed, touched, removed, unchanged)

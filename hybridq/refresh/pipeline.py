@@ -1,0 +1,188 @@
+"""The refresh pipeline: fetch -> diff -> embed -> write, each a named stage.
+
+Components are passed in (the embedder, a progress sink, a logger) with do-nothing defaults.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import duckdb
+import pyarrow as pa
+
+from hybridq.embed.embedder import Embedder
+from hybridq.refresh.diff import RowChanges, diff_rows
+from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
+from hybridq.refresh.files import FileChanges, FileState, compare, scan
+from hybridq.refresh.report import RefreshReport, TableReport
+from hybridq.refresh.sources import READERS, ReadContext, SourceRead
+from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
+from hybridq.store.duck import quote
+from hybridq.store.store import Store, lance_name
+
+
+class ProgressSink(Protocol):
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        """Begin a task; returns a function to call with each increment."""
+        ...
+
+
+class NoProgress:
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        return lambda n: None
+
+
+@dataclass
+class Fetched:
+    table: str
+    source: str
+    files: FileChanges
+    read: SourceRead | None
+    scope: list[str]  # files whose stored rows are compared with `read`
+
+
+class Refresher:
+    def __init__(self, store: Store, embedder: Embedder | Callable[[], Embedder],
+                 progress: ProgressSink | None = None, log: Callable[[str], None] | None = None):
+        self.store = store
+        self._embedder = embedder
+        self.progress = progress or NoProgress()
+        self.log = log or (lambda message: None)
+
+    @property
+    def embedder(self) -> Embedder:
+        if callable(self._embedder) and not hasattr(self._embedder, "embed"):
+            self._embedder = self._embedder()
+        return self._embedder
+
+    def run(self, tables: list[str] | None = None) -> RefreshReport:
+        started = dt.datetime.now()
+        t0 = time.perf_counter()
+        report = RefreshReport(started)
+        with self.store.write_lock:
+            rebuild = self.store.repair()
+            names = tables or list(self.store.catalog.tables)
+            scratch = duckdb.connect(":memory:")
+            try:
+                fetched = [self.fetch(name, scratch) for name in names]
+            finally:
+                scratch.close()
+            changes = [self.diff(f) for f in fetched]
+            columns = self.embed(fetched, changes, rebuild)
+            for f, rows in zip(fetched, changes):
+                tr = report.tables[f.table] = TableReport(f.table, f.source, len(f.files.changed), len(f.files.removed))
+                tr.issues = (f.read.issues if f.read else []) + (rows.issues if rows else [])
+                if rows is not None:
+                    tr.inserted, tr.updated, tr.deleted = rows.inserted, rows.updated, rows.deleted
+            for c in columns:
+                report.tables[c.table].chunks_embedded += c.embedded
+                report.tables[c.table].chunks_reused += c.reused
+            if any(f.files.any for f in fetched) or any(c.any for c in columns):
+                report.refresh_id = self.write(fetched, changes, columns, report, started)
+        report.seconds = time.perf_counter() - t0
+        if report.changed:
+            self.log(report.summary())
+        return report
+
+    # -- stages --------------------------------------------------------------------------------
+
+    def fetch(self, table: str, scratch: duckdb.DuckDBPyConnection) -> Fetched:
+        """Find the source's changed files and read them."""
+        catalog = self.store.catalog
+        spec = catalog.tables[table]
+        source = catalog.sources[spec.source]
+        stored = {
+            path: FileState(path, mtime, size, digest)
+            for path, mtime, size, digest in self.store.db.execute(
+                "SELECT path, mtime_ns, size, content_hash FROM _hq.files WHERE table_name = ?", [table]).fetchall()
+        }
+        current = scan(catalog.base_dir, source.path)
+        files = compare(catalog.base_dir, current, stored)
+        if not files.changed and not files.removed:
+            return Fetched(table, spec.source, files, None, [])
+        to_read = [s.path for s in files.changed]
+        if not spec.primary_key:
+            to_read = [s.path for s in current]  # a table without a key is replaced whole
+        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch)
+        read = READERS[source.kind](ctx, to_read)
+        scope = [p for p in to_read if p not in read.failed] + files.removed
+        return Fetched(table, spec.source, files, read, scope)
+
+    def diff(self, fetched: Fetched) -> RowChanges | None:
+        if fetched.read is None:
+            return None
+        spec = self.store.catalog.tables[fetched.table]
+        return diff_rows(self.store.db, fetched.table, spec.primary_key, list(spec.columns), fetched.read.rows,
+                         fetched.scope, fetched.read.partial)
+
+    def embed(self, fetched: list[Fetched], changes: list[RowChanges | None],
+              rebuild: set[tuple[str, str]]) -> list[ColumnChanges]:
+        """Chunk changed semantic text and give every new chunk a vector (embedding only unknown text)."""
+        catalog = self.store.catalog
+        by_table = {f.table: c for f, c in zip(fetched, changes)}
+        plans: list[tuple[ColumnChanges, pa.Table]] = []
+        recorded = self.store.recorded_vectors()
+        for table, column in catalog.semantic_columns():
+            rows = by_table.get(table)
+            overwrite = (table, column) in rebuild or (rows is not None and rows.replace_all)
+            if rows is None and not overwrite:
+                continue
+            if rows is not None and not rows.any and not overwrite:
+                continue
+            spec = catalog.tables[table]
+            keys = spec.primary_key
+            if overwrite:
+                texts = self._final_texts(table, column, rows)
+            else:
+                texts = rows.upserts.select([*keys, column])
+            deleted = rows.deletes if rows is not None and not rows.replace_all else texts.select(keys).slice(0, 0)
+            plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic, texts,
+                                     deleted, overwrite)
+            plans.append((plan, need))
+        if not plans:
+            return []
+        total = sum(need.num_rows for _, need in plans)
+        advance = self.progress.start("embedding", total) if total else (lambda n: None)
+        for plan, need in plans:
+            entry = recorded.get((plan.table, plan.column))
+            reusable = (entry is not None and entry.model == self.store.catalog.embedding.model
+                        and self.store.lance.exists(entry.lance_name))
+            dataset = self.store.lance.dataset(entry.lance_name, entry.version) if reusable else None
+            known = stored_vectors(dataset, need.column("_hash").to_pylist())
+            attach_vectors(plan, need, known, self.embedder, self.embedder.dim, progress=advance)
+        return [plan for plan, _ in plans]
+
+    def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
+              report: RefreshReport, started: dt.datetime) -> int:
+        versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
+        writes = [
+            TableWrite(f.table, f.source, f.files, rows, report.tables[f.table].issues,
+                       f.read.failed if f.read else set())
+            for f, rows in zip(fetched, changes)
+        ]
+        return write_duckdb(self.store, writes, columns, versions, started)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _final_texts(self, table: str, column: str, rows: RowChanges | None) -> pa.Table:
+        """Key and text of every row as it will be after this refresh (for a whole-column rebuild)."""
+        keys = self.store.catalog.tables[table].primary_key
+        select = ", ".join(quote(c) for c in [*keys, column])
+        if rows is not None and rows.replace_all:
+            return rows.upserts.select([*keys, column])
+        current = self.store.db.sql(f"SELECT {select} FROM {quote(table)}").to_arrow_table()
+        if rows is None or not rows.any:
+            return current
+        gone = pa.concat_tables([rows.deletes.select(keys), rows.upserts.select(keys)])
+        self.store.db.register("_hq_gone", gone)
+        try:
+            match = " AND ".join(f"t.{quote(k)} = g.{quote(k)}" for k in keys)
+            kept = self.store.db.sql(
+                f"SELECT {', '.join('t.' + quote(c) for c in [*keys, column])} FROM {quote(table)} t "
+                f"WHERE NOT EXISTS (SELECT 1 FROM _hq_gone g WHERE {match})").to_arrow_table()
+        finally:
+            self.store.db.unregister("_hq_gone")
+        return pa.concat_tables([kept, rows.upserts.select([*keys, column]).cast(kept.schema)])

@@ -1,0 +1,60 @@
+"""What a refresh did, per table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from hybridq.refresh.sources.base import RowIssue
+
+
+@dataclass
+class TableReport:
+    table: str
+    source: str
+    files_read: int = 0
+    files_removed: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.deleted or self.chunks_embedded or self.chunks_reused)
+
+    def summary(self) -> str:
+        parts = [f"+{self.inserted} ~{self.updated} -{self.deleted} rows"]
+        if self.chunks_embedded or self.chunks_reused:
+            parts.append(f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused")
+        if self.issues:
+            parts.append(f"{len(self.issues)} problem(s)")
+        return f"{self.table}: " + ", ".join(parts)
+
+
+@dataclass
+class RefreshReport:
+    started_at: dt.datetime
+    seconds: float = 0.0
+    refresh_id: int | None = None
+    tables: dict[str, TableReport] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.refresh_id is not None
+
+    @property
+    def issues(self) -> list[tuple[str, RowIssue]]:
+        return [(t.source, i) for t in self.tables.values() for i in t.issues]
+
+    @property
+    def embedded(self) -> int:
+        return sum(t.chunks_embedded for t in self.tables.values())
+
+    def summary(self) -> str:
+        if not self.changed:
+            return "no changes" + (f"; {len(self.issues)} problem(s)" if self.issues else "")
+        changed = [t.summary() for t in self.tables.values() if t.changed or t.issues]
+        return "; ".join(changed) + f" ({self.seconds * 1000:.0f} ms)"

@@ -1,0 +1,136 @@
+"""What every source reader returns, and the typing step they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from hybridq.catalog.model import Source, Table
+from hybridq.store.duck import quote
+
+_names = itertools.count()
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A problem with one file or row; the row (or file) is quarantined and reported."""
+
+    file: str | None
+    line: int | None
+    key: str | None
+    message: str
+
+    def format(self) -> str:
+        where = self.file or ""
+        if self.line:
+            where += f":{self.line}"
+        if self.key:
+            where += f" (key {self.key})"
+        return f"{where}: {self.message}" if where else self.message
+
+
+@dataclass
+class SourceRead:
+    """Rows read from the changed files of a source.
+
+    `rows` has the table's declared columns with their types, plus `_file`, `_line` and `_hash`.
+    Files in `failed` could not be read at all and keep their stored rows. Files in `partial` had
+    rows rejected, so rows missing from them are not taken as deleted.
+    """
+
+    rows: pa.Table
+    issues: list[RowIssue] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)
+    partial: set[str] = field(default_factory=set)
+
+
+@dataclass
+class ReadContext:
+    """What a reader needs: the source, the table it fills, and a scratch DuckDB that may read files."""
+
+    name: str
+    source: Source
+    table: Table
+    base_dir: Path
+    scratch: duckdb.DuckDBPyConnection
+
+    def temp_name(self, prefix: str) -> str:
+        return f"_hq_{prefix}_{next(_names)}"
+
+
+def as_text(value) -> str | None:
+    """A raw value as text for casting: JSON for nested values, ISO for dates."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return str(value)
+
+
+def typed_from_records(ctx: ReadContext, records: list[dict], files: list[str], lines: list[int | None]) -> tuple[pa.Table, list[RowIssue]]:
+    """Cast raw records to the declared column types; rows with values that do not fit are reported."""
+    columns = ctx.table.columns
+    data = {c: pa.array([as_text(r.get(c)) for r in records], pa.string()) for c in columns}
+    data["_file"] = pa.array(files, pa.string())
+    data["_line"] = pa.array(lines, pa.int64())
+    raw = pa.table(data)
+    name = ctx.temp_name("raw")
+    ctx.scratch.register(name, raw)
+    try:
+        return finish(ctx, name, cast=True)
+    finally:
+        ctx.scratch.unregister(name)
+
+
+def finish(ctx: ReadContext, relation: str, *, cast: bool) -> tuple[pa.Table, list[RowIssue]]:
+    """The declared columns (cast when `cast`), `_file`, `_line` and a row content hash."""
+    columns = ctx.table.columns
+    issues: list[RowIssue] = []
+    if cast:
+        checks = [
+            f"CASE WHEN {quote(c)} IS NOT NULL AND TRY_CAST({quote(c)} AS {col.type}) IS NULL THEN {_lit(c)} END"
+            for c, col in columns.items()
+        ]
+        bad_expr = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
+        bad = ctx.scratch.execute(
+            f"SELECT _file, _line, {bad_expr} AS bad, {', '.join(quote(c) for c in columns)} FROM {relation} "
+            f"WHERE len({bad_expr}) > 0"
+        ).fetchall()
+        names = list(columns)
+        for row in bad:
+            file, line, bad_cols, values = row[0], row[1], row[2], dict(zip(names, row[3:]))
+            detail = "; ".join(f"column {c}: cannot read {values[c]!r} as {columns[c].type}" for c in bad_cols)
+            issues.append(RowIssue(file, line, None, detail))
+        select = ", ".join(f"TRY_CAST({quote(c)} AS {col.type}) AS {quote(c)}" for c, col in columns.items())
+        where = f"WHERE len({bad_expr}) = 0"
+    else:
+        select = ", ".join(quote(c) for c in columns)
+        where = ""
+    hash_args = ", ".join(quote(c) for c in columns)
+    table = ctx.scratch.sql(
+        f"SELECT *, hash({hash_args}) AS _hash FROM (SELECT {select}, _file, _line FROM {relation} {where})"
+    ).to_arrow_table()
+    return table, issues
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def empty_rows(ctx: ReadContext) -> pa.Table:
+    return typed_from_records(ctx, [], [], [])[0]

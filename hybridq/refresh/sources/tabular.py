@@ -1,0 +1,191 @@
+"""Readers for csv, parquet, json and jsonl files."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import duckdb
+import pyarrow as pa
+
+from hybridq.refresh.files import absolute
+from hybridq.refresh.sources.base import ReadContext, RowIssue, SourceRead, empty_rows, finish, typed_from_records
+from hybridq.store.duck import quote
+
+
+def _concat(tables: list[pa.Table], ctx: ReadContext) -> pa.Table:
+    tables = [t for t in tables if t.num_rows]
+    return pa.concat_tables(tables, promote_options="permissive") if tables else empty_rows(ctx)
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _csv_header(path, delimiter: str | None, encoding: str | None) -> list[str]:
+    with open(path, newline="", encoding=encoding or "utf-8", errors="replace") as f:
+        first = f.readline()
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+        except csv.Error:
+            delimiter = ","
+    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+
+
+def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
+    opts = ctx.source.csv
+    header = True if opts is None else opts.header
+    delimiter = opts.delimiter if opts else None
+    columns = ctx.table.columns
+    out = SourceRead(empty_rows(ctx))
+    tables = []
+    for shown in files:
+        path = absolute(ctx.base_dir, shown)
+        if header:
+            names = _csv_header(path, delimiter, opts.encoding if opts else None)
+            missing = [c for c in columns if c not in names]
+            if missing:
+                out.failed.add(shown)
+                out.issues.append(RowIssue(shown, 1, None,
+                                           f"missing column(s) {', '.join(missing)}; the header has {', '.join(names) or 'nothing'}"))
+                continue
+        params = [f"header={'true' if header else 'false'}", "store_rejects=true"]
+        rejects, scans = ctx.temp_name("rej"), ctx.temp_name("scan")
+        params += [f"rejects_table='{rejects}'", f"rejects_scan='{scans}'"]
+        types = ", ".join(f"{_sql_text(c)}: {_sql_text(col.type)}" for c, col in columns.items())
+        params.append(f"types={{{types}}}")
+        if not header:
+            params.append(f"names=[{', '.join(_sql_text(c) for c in columns)}]")
+        if delimiter:
+            params.append(f"delim={_sql_text(delimiter)}")
+        if opts and opts.quote:
+            params.append(f"quote={_sql_text(opts.quote)}")
+        if opts and opts.date_format:
+            params.append(f"dateformat={_sql_text(opts.date_format)}")
+        if opts and opts.encoding:
+            params.append(f"encoding={_sql_text(opts.encoding)}")
+        relation = ctx.temp_name("csv")
+        try:
+            data = ctx.scratch.sql(
+                f"SELECT {', '.join(quote(c) for c in columns)}, {_sql_text(shown)} AS _file, NULL::BIGINT AS _line "
+                f"FROM read_csv({_sql_text(str(path))}, {', '.join(params)})"
+            ).to_arrow_table()
+            rejected = ctx.scratch.execute(
+                f"SELECT line, column_name, error_message FROM {rejects} ORDER BY line").fetchall()
+        except duckdb.Error as exc:
+            out.failed.add(shown)
+            out.issues.append(RowIssue(shown, None, None, f"cannot read CSV: {_first_line(exc)}"))
+            continue
+        finally:
+            for t in (rejects, scans):
+                ctx.scratch.execute(f"DROP TABLE IF EXISTS {t}")
+        for line, column, message in rejected:
+            out.issues.append(RowIssue(shown, line, None, f"{message}" + (f" (column {column})" if column else "")))
+        if rejected:
+            out.partial.add(shown)
+        ctx.scratch.register(relation, data)
+        try:
+            typed, issues = finish(ctx, relation, cast=False)
+        finally:
+            ctx.scratch.unregister(relation)
+        tables.append(typed)
+        out.issues.extend(issues)
+    out.rows = _concat(tables, ctx)
+    return out
+
+
+def read_parquet(ctx: ReadContext, files: list[str]) -> SourceRead:
+    columns = ctx.table.columns
+    out = SourceRead(empty_rows(ctx))
+    tables = []
+    for shown in files:
+        path = absolute(ctx.base_dir, shown)
+        try:
+            names = [r[0] for r in ctx.scratch.execute(
+                f"SELECT name FROM parquet_schema({_sql_text(str(path))})").fetchall()]
+            missing = [c for c in columns if c not in names]
+            if missing:
+                raise ValueError(f"missing column(s) {', '.join(missing)}")
+            relation = ctx.temp_name("pq")
+            data = ctx.scratch.sql(
+                f"SELECT {', '.join(quote(c) for c in columns)}, {_sql_text(shown)} AS _file, "
+                f"file_row_number + 1 AS _line FROM read_parquet({_sql_text(str(path))}, file_row_number=true)"
+            ).to_arrow_table()
+        except (duckdb.Error, ValueError) as exc:
+            out.failed.add(shown)
+            out.issues.append(RowIssue(shown, None, None, f"cannot read Parquet: {_first_line(exc)}"))
+            continue
+        ctx.scratch.register(relation, data)
+        try:
+            typed, issues = finish(ctx, relation, cast=True)
+        finally:
+            ctx.scratch.unregister(relation)
+        if issues:
+            out.partial.add(shown)
+        tables.append(typed)
+        out.issues.extend(issues)
+    out.rows = _concat(tables, ctx)
+    return out
+
+
+def read_jsonl(ctx: ReadContext, files: list[str]) -> SourceRead:
+    return _read_json_records(ctx, files, lines=True)
+
+
+def read_json(ctx: ReadContext, files: list[str]) -> SourceRead:
+    return _read_json_records(ctx, files, lines=False)
+
+
+def _read_json_records(ctx: ReadContext, files: list[str], *, lines: bool) -> SourceRead:
+    out = SourceRead(empty_rows(ctx))
+    records, rec_files, rec_lines = [], [], []
+    for shown in files:
+        path = absolute(ctx.base_dir, shown)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            out.failed.add(shown)
+            out.issues.append(RowIssue(shown, None, None, f"cannot read file: {exc}"))
+            continue
+        if lines:
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    out.partial.add(shown)
+                    out.issues.append(RowIssue(shown, number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
+                    continue
+                if not isinstance(value, dict):
+                    out.partial.add(shown)
+                    out.issues.append(RowIssue(shown, number, None, "expected a JSON object on this line"))
+                    continue
+                records.append(value)
+                rec_files.append(shown)
+                rec_lines.append(number)
+        else:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                out.failed.add(shown)
+                out.issues.append(RowIssue(shown, exc.lineno, None, f"invalid JSON: {exc.msg}"))
+                continue
+            items = value if isinstance(value, list) else [value]
+            for number, item in enumerate(items, start=1):
+                if not isinstance(item, dict):
+                    out.partial.add(shown)
+                    out.issues.append(RowIssue(shown, None, None, f"record {number} is not a JSON object"))
+                    continue
+                records.append(item)
+                rec_files.append(shown)
+                rec_lines.append(None)
+    typed, issues = typed_from_records(ctx, records, rec_files, rec_lines)
+    out.partial.update(i.file for i in issues if i.file)
+    out.rows, out.issues = typed, out.issues + issues
+    return out
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,175 @@
+"""Running a query: parse -> guard -> rewrite -> plan -> execute, on one snapshot.
+
+A query without semantic calls runs exactly as written once it passes the guard, so plain SQL
+costs only the parse and the guard.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from sqlglot import exp
+
+from hybridq.errors import QueryTimeout, SQLError, Where
+from hybridq.result import Result
+from hybridq.sql.guard import check_query
+from hybridq.sql.parse import parse_query
+from hybridq.sql.planner import Planner, Step
+from hybridq.sql.rules import RewriteContext, rewrite
+from hybridq.sql.semantic import call_name
+from hybridq.store.store import Snapshot, SnapshotStamp
+
+PREPARED_CACHE = 256
+
+
+@dataclass
+class Prepared:
+    tree: exp.Query
+    semantic: bool
+    parse_ms: float
+
+
+@dataclass
+class Plan:
+    """What `explain` shows: the SQL that runs and how each semantic call is evaluated."""
+
+    sql: str
+    rewritten: str
+    semantic: bool
+    steps: list[Step] = field(default_factory=list)
+    snapshot: SnapshotStamp | None = None
+    planning_ms: float = 0.0
+
+    def __str__(self) -> str:
+        lines = [f"snapshot: {self.snapshot}", ""]
+        if not self.semantic:
+            lines.append("plain SQL: no semantic calls; runs on DuckDB as written")
+        for i, step in enumerate(self.steps, 1):
+            lines.append(f"{i}. {step.call}")
+            lines.append(f"   strategy: {step.strategy}")
+            lines.append(f"   why: {step.reason}")
+            lines.append(f"   scored {step.rows_scored:,} rows / {step.chunks_scored:,} chunks -> "
+                         f"{step.output_rows:,} rows in {step.millis:.1f} ms (relation {step.relation})")
+        lines += ["", "rewritten SQL:", self.rewritten]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"sql": self.sql, "rewritten": self.rewritten, "semantic": self.semantic,
+                "steps": [s.to_dict() for s in self.steps],
+                "snapshot": self.snapshot.to_dict() if self.snapshot else None, "planning_ms": self.planning_ms}
+
+
+def prepare(session, sql: str) -> Prepared:
+    """Parse and guard, remembering the outcome for repeated query texts."""
+    cache: OrderedDict = session.__dict__.setdefault("_prepared", OrderedDict())
+    hit = cache.get(sql)
+    if hit is not None:
+        cache.move_to_end(sql)
+        return hit
+    t0 = time.perf_counter()
+    tree = parse_query(sql)
+    check_query(tree, session.catalog, sql)
+    semantic = any(call_name(n) for n in tree.walk() if isinstance(n, (exp.Anonymous, exp.VectorSearch)))
+    prepared = Prepared(tree, semantic, (time.perf_counter() - t0) * 1000)
+    cache[sql] = prepared
+    if len(cache) > PREPARED_CACHE:
+        cache.popitem(last=False)
+    return prepared
+
+
+def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan, dict[str, pa.Table]]:
+    """Rewrite the query and compute every relation its semantic calls need, on this snapshot."""
+    t0 = time.perf_counter()
+    if not prepared.semantic:
+        return Plan(sql, sql, False, snapshot=snap.stamp), {}
+    ctx = RewriteContext(session.catalog, sql)
+    tree = rewrite(prepared.tree.copy(), ctx)
+    planner = Planner(session, snap)
+    relations, steps = {}, []
+    for node in list(tree.find_all(exp.Table)):
+        request = node.meta.get("hq")
+        if request is None:
+            continue
+        relation, step = planner.compute(request)
+        relations[request.relation] = relation
+        steps.append(step)
+    _inline_embeddings(tree, planner)
+    text = tree.sql(dialect="duckdb")
+    plan = Plan(sql, text, True, steps, snap.stamp, (time.perf_counter() - t0) * 1000)
+    return plan, relations
+
+
+def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
+    for node in list(tree.find_all(exp.Anonymous)):
+        if call_name(node) != "embed":
+            continue
+        arg = node.expressions[0]
+        if not (isinstance(arg, exp.Literal) and arg.is_string):
+            raise SQLError("embed(): the text must be a string constant", hint="e.g. embed('refund delays')")
+        vector = planner.query_vector(arg.this)
+        literal = exp.Array(expressions=[exp.Literal.number(repr(float(v))) for v in np.asarray(vector, np.float32)])
+        node.replace(exp.Cast(this=literal, to=exp.DataType.build(f"FLOAT[{len(vector)}]", dialect="duckdb")))
+
+
+def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, pa.Table],
+            timeout: float | None, original: str) -> pa.Table:
+    for name, table in relations.items():
+        cursor.register(name, table)
+    timer = threading.Timer(timeout, cursor.interrupt) if timeout else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        return cursor.sql(text).to_arrow_table()
+    except duckdb.InterruptException:
+        raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped",
+                           hint="narrow it with a WHERE or a LIMIT, or raise the session's query_timeout") from None
+    except duckdb.Error as exc:
+        raise _duckdb_error(exc, original, rewritten=text != original) from None
+    finally:
+        if timer:
+            timer.cancel()
+        for name in relations:
+            try:
+                cursor.unregister(name)
+            except Exception:
+                pass
+
+
+def _duckdb_error(exc: duckdb.Error, original: str, rewritten: bool) -> SQLError:
+    message = str(exc).strip()
+    lines = [line for line in message.splitlines() if line.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    if rewritten:
+        head = head.replace("__hq_t", "table").replace("__hq_r", "scores")
+    return SQLError(head, where=Where(sql=original), hint=_hint_for(head))
+
+
+def _hint_for(message: str) -> str | None:
+    lowered = message.lower()
+    if "not found" in lowered and "column" in lowered:
+        return "check the column names against the catalog (hybridq catalog validate prints them)"
+    if "conversion" in lowered or "could not convert" in lowered:
+        return "compare values of the same type, or CAST them"
+    return None
+
+
+def run_query(session, sql: str) -> Result:
+    prepared = prepare(session, sql)
+    with session.store.snapshot() as snap:
+        plan, relations = plan_on(session, snap, sql, prepared)
+        table = execute(snap.cursor, plan.rewritten, relations, session.query_timeout, sql)
+        return Result(table, snap.stamp, sql, plan=plan)
+
+
+def explain_query(session, sql: str) -> Plan:
+    prepared = prepare(session, sql)
+    with session.store.snapshot() as snap:
+        plan, _ = plan_on(session, snap, sql, prepared)
+        return plan

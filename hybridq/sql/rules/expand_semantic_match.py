@@ -1,0 +1,46 @@
+"""expand_semantic_match: boolean semantic predicates become comparisons of scores.
+
+`semantic_match(t.body, 'x')` -> `similarity(t.body, 'x') >= 0.35` (the column's threshold),
+`keyword_match(t.body, 'x')` -> `keyword_score(t.body, 'x') > 0`.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from hybridq.errors import SQLError
+from hybridq.sql.parse import where_of
+from hybridq.sql.semantic import call_name
+
+
+def expand_semantic_match(expression: exp.Expression, ctx) -> exp.Expression:
+    def transform(node: exp.Expression) -> exp.Expression:
+        name = call_name(node)
+        if name == "semantic_match":
+            column, text = node.expressions[0], node.expressions[1]
+            if len(node.expressions) == 3:
+                threshold = node.expressions[2]
+                if not threshold.is_number:
+                    raise SQLError("semantic_match(): the threshold must be a number", where=where_of(threshold, ctx.sql),
+                                   hint="e.g. semantic_match(t.body, 'refund', 0.4)")
+                threshold = threshold.copy()
+            else:
+                threshold = exp.Literal.number(_default_threshold(ctx, column))
+            score = exp.Anonymous(this="similarity", expressions=[column.copy(), text.copy()])
+            return exp.GTE(this=score, expression=threshold)
+        if name == "keyword_match":
+            score = exp.Anonymous(this="keyword_score", expressions=[e.copy() for e in node.expressions])
+            return exp.GT(this=score, expression=exp.Literal.number(0))
+        return node
+
+    return expression.transform(transform)
+
+
+def _default_threshold(ctx, column: exp.Expression) -> float:
+    """The catalog's threshold for the column (qualify_semantic_columns recorded its table)."""
+    table = column.meta.get("hq_table") if isinstance(column, exp.Column) else None
+    if table is None:
+        raise SQLError("semantic_match() needs a semantic column as its first argument", where=where_of(column, ctx.sql),
+                       hint="e.g. semantic_match(t.body, 'refund')")
+    spec = ctx.catalog.tables[table]
+    return spec.columns[spec.find_column(column.name)].semantic.threshold

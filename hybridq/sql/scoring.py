@@ -1,0 +1,95 @@
+"""Exact vector scoring on in-memory chunk vectors: one matrix product, then a group max per row."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from hybridq.store.cache import ColumnVectors
+
+BLOCK_CHUNKS = 4096  # outer chunks per block in row-by-row products (bounds memory)
+
+
+def rows_for_keys(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
+    """Row indices (in `vectors`) of the given keys; keys without chunks are left out."""
+    if not keys.num_rows or not vectors.rows:
+        return np.zeros(0, np.int64)
+    names = vectors.keys.column_names
+    if len(names) == 1:
+        wanted = keys.column(names[0]).cast(vectors.keys.schema.field(0).type)
+        idx = pc.drop_null(pc.index_in(wanted, value_set=vectors.keys.column(0)))
+        return np.unique(idx.to_numpy(zero_copy_only=False).astype(np.int64))
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("k", keys.select(names))
+        con.register("v", vectors.keys.append_column("__row", pa.array(np.arange(vectors.rows))))
+        on = " AND ".join(f'k."{n}" = v."{n}"' for n in names)
+        rows = con.sql(f"SELECT DISTINCT v.__row FROM k JOIN v ON {on} ORDER BY 1").to_arrow_table()
+        return rows.column(0).to_numpy().astype(np.int64)
+    finally:
+        con.close()
+
+
+def chunk_ranges(vectors: ColumnVectors, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk indices of `rows`, in order; start offset of each row within them)."""
+    ends = np.append(vectors.starts[1:], vectors.chunks)
+    lengths = ends[rows] - vectors.starts[rows]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    total = int(lengths.sum())
+    idx = np.repeat(vectors.starts[rows] - offsets, lengths) + np.arange(total, dtype=np.int64)
+    return idx, offsets
+
+
+def score_rows(vectors: ColumnVectors, query: np.ndarray, rows: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row indices, best score per row, index of the best chunk per row) for all rows or `rows`."""
+    if rows is None:
+        scores, best = vectors.row_scores(query)
+        return np.arange(vectors.rows, dtype=np.int64), scores, best
+    if not len(rows):
+        return rows, np.zeros(0, np.float32), np.zeros(0, np.int64)
+    idx, offsets = chunk_ranges(vectors, rows)
+    scores = vectors.matrix[idx] @ query.astype(np.float32, copy=False)
+    best = np.maximum.reduceat(scores, offsets)
+    group = np.zeros(len(idx), dtype=np.int64)
+    group[offsets[1:]] = 1
+    np.cumsum(group, out=group)
+    hit = np.flatnonzero(scores >= best[group])
+    first = np.empty(len(rows), dtype=np.int64)
+    first[group[hit][::-1]] = hit[::-1]
+    return rows, best, idx[first]
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best scores, plus any tied with the k-th, best first (stable)."""
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    keep = np.flatnonzero(scores >= kth)
+    return keep[np.argsort(-scores[keep], kind="stable")]
+
+
+def row_pair_blocks(left: ColumnVectors, left_rows: np.ndarray, right: ColumnVectors, right_rows: np.ndarray):
+    """Best chunk-pair scores between left rows and right rows, a block of left rows at a time.
+
+    Yields (positions in `left_rows`, per-left-row best score against each right chunk,
+    per-left-row best score against each right row). One matrix product per block.
+    """
+    if not len(right_rows) or not len(left_rows):
+        return
+    r_idx, r_off = chunk_ranges(right, right_rows)
+    r_matrix = right.matrix[r_idx]
+    ends = np.append(left.starts[1:], left.chunks)
+    lengths = ends[left_rows] - left.starts[left_rows]
+    start = 0
+    while start < len(left_rows):
+        stop, chunks = start, 0
+        while stop < len(left_rows) and (chunks == 0 or chunks + lengths[stop] <= BLOCK_CHUNKS):
+            chunks += lengths[stop]
+            stop += 1
+        l_idx, l_off = chunk_ranges(left, left_rows[start:stop])
+        by_left = np.maximum.reduceat(left.matrix[l_idx] @ r_matrix.T, l_off, axis=0)
+        yield np.arange(start, stop), by_left, np.maximum.reduceat(by_left, r_off, axis=1)
+        start = stop

@@ -1,0 +1,224 @@
+"""The embedded store: a DuckDB file and a Lance directory kept consistent with each other.
+
+Invariant: the DuckDB table `_hq.vectors` records, for each semantic column, the Lance version
+that goes with the DuckDB state it is committed with. A refresh writes Lance first and then
+commits DuckDB; a reader opens a DuckDB transaction, reads `_hq.vectors` and pins those Lance
+versions. So a reader always sees one consistent pair, and a crash between the two writes leaves
+the previous pair, which the next refresh repairs (see `repair`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+
+from hybridq.catalog.model import Catalog, Table
+from hybridq.store.cache import VectorCache
+from hybridq.store.duck import (
+    arrow_type_of,
+    chunks_table,
+    get_meta,
+    one,
+    open_database,
+    quote,
+    rows_table,
+    set_meta,
+    table_exists,
+)
+from hybridq.store.lance_store import LanceStore
+
+DB_FILE = "hybridq.duckdb"
+LANCE_DIR = "lance"
+
+
+@dataclass(frozen=True)
+class SnapshotStamp:
+    """Which state an answer was computed on: the refresh that produced it and the Lance versions."""
+
+    refresh_id: int | None
+    committed_at: dt.datetime | None
+    lance_versions: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        when = self.committed_at.isoformat(sep=" ", timespec="seconds") if self.committed_at else "never refreshed"
+        return f"refresh #{self.refresh_id or 0} at {when}"
+
+    def to_dict(self) -> dict:
+        return {"refresh_id": self.refresh_id,
+                "committed_at": self.committed_at.isoformat() if self.committed_at else None,
+                "lance_versions": {f"{t}.{c}": v for (t, c), v in self.lance_versions.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SnapshotStamp":
+        return cls(d.get("refresh_id"),
+                   dt.datetime.fromisoformat(d["committed_at"]) if d.get("committed_at") else None,
+                   {tuple(k.split(".", 1)): v for k, v in (d.get("lance_versions") or {}).items()})
+
+
+@dataclass
+class Snapshot:
+    """A read transaction on DuckDB plus the Lance versions it pins."""
+
+    cursor: duckdb.DuckDBPyConnection
+    stamp: SnapshotStamp
+    store: "Store"
+
+    def version(self, table: str, column: str) -> int | None:
+        return self.stamp.lance_versions.get((table, column))
+
+    def vectors(self, table: str, column: str):
+        """The column's chunk vectors as of this snapshot (cached per Lance version)."""
+        version = self.version(table, column)
+        return self.store.vectors.get(table, column, version)
+
+
+@dataclass(frozen=True)
+class VectorEntry:
+    lance_name: str
+    version: int
+    fingerprint: str
+    model: str
+
+
+def lance_name(table: str, column: str) -> str:
+    return f"{table}__{column}"
+
+
+class Store:
+    """Owns the DuckDB connection (one writer at a time) and the Lance directory."""
+
+    def __init__(self, catalog: Catalog, *, memory_limit: str | None = None, threads: int | None = None):
+        self.catalog = catalog
+        self.directory = catalog.store_dir
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.db = open_database(self.directory / DB_FILE, memory_limit=memory_limit, threads=threads)
+        self.lance = LanceStore(self.directory / LANCE_DIR)
+        self.write_lock = threading.RLock()
+        self.vectors = VectorCache(self)
+        self._key_types: dict[str, list[pa.Field]] = {}
+        with self.write_lock:
+            self.sync_schema()
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def key_fields(self, table: str) -> list[pa.Field]:
+        """Arrow fields of the table's primary key (the key of its chunks in Lance)."""
+        if table not in self._key_types:
+            spec = self.catalog.tables[table]
+            self._key_types[table] = [
+                pa.field(k, arrow_type_of(self.db, spec.columns[k].type)) for k in spec.primary_key
+            ]
+        return self._key_types[table]
+
+    def sync_schema(self) -> None:
+        """Create missing tables; reset tables and semantic columns whose definition changed."""
+        for name, spec in self.catalog.tables.items():
+            fingerprint = table_fingerprint(spec, self.catalog.sources[spec.source].kind)
+            if not table_exists(self.db, "main", name) or get_meta(self.db, f"table:{name}") != fingerprint:
+                self._create_table(name, spec)
+                set_meta(self.db, f"table:{name}", fingerprint)
+        known = set(self.catalog.tables)
+        for (name,) in self.db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+        ).fetchall():
+            if name not in known and get_meta(self.db, f"table:{name}") is not None:
+                self._drop_table(name)
+
+    def _create_table(self, name: str, spec: Table) -> None:
+        self._drop_table(name)
+        cols = ", ".join(f"{quote(c)} {col.type}" for c, col in spec.columns.items())
+        self.db.execute(f"CREATE TABLE {quote(name)} ({cols})")
+        key_cols = ", ".join(f"{quote(k)} {spec.columns[k].type}" for k in spec.primary_key)
+        key_prefix = key_cols + ", " if key_cols else ""
+        self.db.execute(f"CREATE TABLE {rows_table(name)} ({key_prefix}_file VARCHAR, _hash UBIGINT)")
+        for column in spec.semantic_columns():
+            self.db.execute(f"CREATE TABLE {chunks_table(name, column)} ({key_prefix}_chunk INTEGER, _hash VARCHAR)")
+
+    def _drop_table(self, name: str) -> None:
+        self.db.execute(f"DROP TABLE IF EXISTS {quote(name)}")
+        self.db.execute(f"DROP TABLE IF EXISTS {rows_table(name)}")
+        for (tname,) in self.db.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = '_hq' AND table_name LIKE ?",
+            [f"chunks__{name}__%"],
+        ).fetchall():
+            self.db.execute(f"DROP TABLE IF EXISTS _hq.{quote(tname)}")
+        for (lname,) in self.db.execute(
+            "SELECT lance_name FROM _hq.vectors WHERE table_name = ?", [name]
+        ).fetchall():
+            self.lance.drop(lname)
+        for internal in ("vectors", "files", "errors", "sources", "values_index"):
+            self.db.execute(f"DELETE FROM _hq.{internal} WHERE table_name = ?", [name])
+        self.db.execute("DELETE FROM _hq.meta WHERE key = ?", [f"table:{name}"])
+
+    def column_fingerprint(self, table: str, column: str) -> str:
+        spec = self.catalog.tables[table]
+        cfg = spec.columns[column].semantic
+        parts = [self.catalog.embedding.model, cfg.chunk_tokens, cfg.overlap_tokens,
+                 [(f.name, str(f.type)) for f in self.key_fields(table)]]
+        return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+    def recorded_vectors(self) -> dict[tuple[str, str], "VectorEntry"]:
+        """(table, column) -> what DuckDB's committed state says about the column's Lance table."""
+        rows = self.db.execute(
+            "SELECT table_name, column_name, lance_name, version, fingerprint, model FROM _hq.vectors").fetchall()
+        return {(t, c): VectorEntry(name, v, fp, model) for t, c, name, v, fp, model in rows}
+
+    def repair(self) -> set[tuple[str, str]]:
+        """Undo Lance writes that no DuckDB commit recorded; the columns that must be rebuilt.
+
+        A column is rebuilt when it is new, when its definition (model, chunking, key types)
+        changed, or when its Lance data is gone.
+        """
+        rebuild = set()
+        recorded = self.recorded_vectors()
+        for table, column in self.catalog.semantic_columns():
+            name = lance_name(table, column)
+            entry = recorded.get((table, column))
+            latest = self.lance.latest_version(name)
+            if entry is not None and latest is not None and latest > entry.version:
+                self.lance.restore(name, entry.version)
+            if entry is None or entry.fingerprint != self.column_fingerprint(table, column):
+                rebuild.add((table, column))
+            elif latest is None or latest < entry.version:
+                rebuild.add((table, column))
+        current = set(self.catalog.semantic_columns())
+        for (table, column), entry in recorded.items():
+            if (table, column) not in current:
+                self.lance.drop(entry.lance_name)
+                self.db.execute("DELETE FROM _hq.vectors WHERE table_name = ? AND column_name = ?", [table, column])
+        return rebuild
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        """A consistent read view: one DuckDB transaction and the Lance versions it recorded."""
+        cursor = self.db.cursor()
+        try:
+            cursor.execute("BEGIN TRANSACTION")
+            versions = {(t, c): v for t, c, v in cursor.execute(
+                "SELECT table_name, column_name, version FROM _hq.vectors").fetchall()}
+            refresh_id, finished = one(cursor, "SELECT max(id), max(finished_at) FROM _hq.refreshes")
+            yield Snapshot(cursor, SnapshotStamp(refresh_id, finished, versions), self)
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.execute("ROLLBACK")
+            cursor.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.db.close()
+
+
+def table_fingerprint(spec: Table, source_kind: str) -> str:
+    parts = [[(c, col.type) for c, col in spec.columns.items()], spec.primary_key, spec.source, source_kind]
+    return hashlib.sha1(json.dumps(parts).encode()).hexdigest()[:16]
