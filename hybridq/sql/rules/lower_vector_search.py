@@ -34,6 +34,7 @@ def lower_vector_search(expression: exp.Expression, ctx) -> exp.Expression:
         if isinstance(text_arg, exp.Literal) and text_arg.is_string:
             request = SearchRequest(relation, table, column, keys, k, text=text_arg.this)
             derived = _derived(relation, table, keys, request, outer_keys=[])
+            derived = derived.order_by(exp.Ordered(this=exp.column("_score", table="__hq_r"), desc=True))
             alias = holder.alias or "vector_search"
             holder.replace(exp.Subquery(this=derived, alias=exp.TableAlias(this=exp.to_identifier(alias))))
             continue
