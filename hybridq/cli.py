@@ -239,6 +239,28 @@ def sql(catalog_file, query, fmt, max_width):
     print_result(result, fmt, max_width)
 
 
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
+@friendly
+def explain(catalog_file, query, fmt):
+    """Show how a query runs: the strategy of each semantic call, why, and the rewritten SQL.
+
+    \b
+    hybridq explain catalogs/acme.yaml "SELECT subject, similarity(body, 'refund delays') AS s
+                                        FROM tickets WHERE priority = 'urgent' ORDER BY s DESC LIMIT 5"
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        plan = hq.explain(query)
+    if fmt == "json":
+        click.echo(json.dumps(plan.to_dict(), indent=2, default=str))
+    else:
+        click.echo(str(plan))
+
+
 def print_result(result, fmt: str, max_width: int = 80) -> None:
     table = result.to_arrow()
     if fmt == "json":

@@ -149,3 +149,22 @@ def error_from_dict(d: dict) -> HybridqError:
     cls = ERROR_TYPES.get(d.get("type", ""), HybridqError)
     where = Where(**d["where"]) if d.get("where") else None
     return cls(d["message"], where=where, hint=d.get("hint"))
+
+
+def duckdb_error(exc: Exception, original: str, rewritten: bool) -> SQLError:
+    """A DuckDB error as a SQLError on the user's query (internal names hidden)."""
+    message = str(exc).strip()
+    lines = [line for line in message.splitlines() if line.strip()]
+    head = lines[0] if lines else type(exc).__name__
+    if rewritten:
+        head = head.replace("__hq_t", "table").replace("__hq_r", "scores")
+    return SQLError(head, where=Where(sql=original), hint=_hint_for(head))
+
+
+def _hint_for(message: str) -> str | None:
+    lowered = message.lower()
+    if "not found" in lowered and "column" in lowered:
+        return "check the column names against the catalog (hybridq catalog validate prints them)"
+    if "conversion" in lowered or "could not convert" in lowered:
+        return "compare values of the same type, or CAST them"
+    return None

@@ -1,49 +1,103 @@
-"""Session: the catalog, the store and the embedder, and everything a user does with them."""
+"""Sessions: the catalog, the store and the embedder, and everything a user does with them.
+
+`connect()` returns a `Session` that opens the store in this process, or, when another process
+owns the store (a `refresh --watch`, a server, another open session), a `RemoteSession` that asks
+that process: the same methods, results and errors either way (DESIGN invariant 5).
+"""
 
 from __future__ import annotations
 
+import io
+import json
 import threading
+import time
 from pathlib import Path
 from typing import Callable
+
+import pyarrow as pa
 
 from hybridq.catalog.model import Catalog
 from hybridq.catalog.validate import load_catalog
 from hybridq.embed.embedder import Embedder, SentenceTransformerEmbedder
+from hybridq.errors import StoreError
+from hybridq.owner import OwnerClient, OwnerServer, read_owner
 from hybridq.refresh.pipeline import ProgressSink, Refresher
 from hybridq.refresh.report import RefreshReport
 from hybridq.result import Result
-from hybridq.store.store import Store
+from hybridq.store.store import SnapshotStamp, Store
+
+LOCK_WAIT_SECONDS = 10.0
+
+
+class _OpenStore:
+    """A store opened by this process, shared by its sessions, served to other processes."""
+
+    def __init__(self, catalog: Catalog, memory_limit: str | None):
+        self.store = Store(catalog, memory_limit=memory_limit)
+        self.users = 0
+        self.server: OwnerServer | None = None
+        self.embedder: Embedder | None = None
+
+
+_open_stores: dict[Path, _OpenStore] = {}
+_open_lock = threading.Lock()
 
 
 class Session:
-    """An open catalog and its store. Use `hybridq.connect()` to get one."""
+    """An open catalog and its store, in this process. Use `hybridq.connect()` to get one."""
 
     def __init__(self, catalog: Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-                 query_timeout: float | None = 60.0):
+                 query_timeout: float | None = 60.0, serve: bool = True):
         self.catalog = catalog
-        self.store = Store(catalog, memory_limit=memory_limit)
-        self._embedder = embedder
+        key = catalog.store_dir
+        with _open_lock:
+            opened = _open_stores.get(key)
+            if opened is None:
+                opened = _open_stores[key] = _OpenStore(catalog, memory_limit)
+            opened.users += 1
+        self._opened = opened
+        self.store = opened.store
+        if embedder is not None and opened.embedder is None:
+            opened.embedder = embedder
         self._embedder_lock = threading.Lock()
         self.query_timeout = query_timeout
+        self._closed = False
+        if serve and opened.server is None:
+            opened.server = OwnerServer(self, key)
 
     # -- components ----------------------------------------------------------------------------
 
     @property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use (plain SQL never loads it)."""
-        if self._embedder is None:
+        opened = self._opened
+        if opened.embedder is None:
             with self._embedder_lock:
-                if self._embedder is None:
+                if opened.embedder is None:
                     cfg = self.catalog.embedding
-                    self._embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
-        return self._embedder
+                    opened.embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
+        return opened.embedder
 
     # -- refresh -------------------------------------------------------------------------------
 
-    def refresh(self, tables: list[str] | None = None, *, progress: ProgressSink | None = None,
-                log: Callable[[str], None] | None = None) -> RefreshReport:
-        """Bring the store up to date with the sources: only new or changed rows are (re)embedded."""
-        return Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables)
+    def refresh(self, tables: list[str] | None = None, *, paths: dict[str, list[str]] | None = None,
+                progress: ProgressSink | None = None, log: Callable[[str], None] | None = None) -> RefreshReport:
+        """Bring the store up to date with the sources: only new or changed rows are (re)embedded.
+
+        `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
+        """
+        return Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
+
+    def watch(self, *, log: Callable[[str], None] | None = None, ready: Callable[[], None] | None = None,
+              stop: threading.Event | None = None) -> None:
+        """Keep the store live: apply source file changes as they happen, until `stop` is set."""
+        from hybridq.refresh.watch import Watcher
+
+        Watcher(self, log=log, ready=ready, stop=stop).run()
+
+    def maintain(self) -> list[str]:
+        """Compact the vector tables and remove Lance versions no open snapshot needs."""
+        return self.store.maintain()
 
     def status(self):
         """Per table: last refresh, rows, chunks, source problems and how far the store lags."""
@@ -65,10 +119,29 @@ class Session:
 
         return explain_query(self, query)
 
+    def ask(self, question: str):
+        """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
+        `sql()`), what each part of the question became, and the rows; or a refusal naming the
+        words that could not be placed."""
+        from hybridq.nl import ask
+
+        return ask(self, question)
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        self.store.close()
+        if self._closed:
+            return
+        self._closed = True
+        key = self.catalog.store_dir
+        with _open_lock:
+            self._opened.users -= 1
+            if self._opened.users > 0:
+                return
+            _open_stores.pop(key, None)
+        if self._opened.server is not None:
+            self._opened.server.close()
+        self._opened.store.close()
 
     def __enter__(self) -> "Session":
         return self
@@ -77,12 +150,82 @@ class Session:
         self.close()
 
 
+class RemoteSession:
+    """A session whose store is owned by another process; every call is answered by that process."""
+
+    def __init__(self, catalog: Catalog, client: OwnerClient):
+        self.catalog = catalog
+        self.client = client
+
+    @property
+    def owner_pid(self) -> int:
+        return self.client.info.pid
+
+    def sql(self, query: str) -> Result:
+        response = self.client.post("/sql", {"sql": query})
+        with pa.ipc.open_stream(io.BytesIO(response.content)) as reader:
+            table = reader.read_all()
+        stamp = SnapshotStamp.from_dict(json.loads(response.headers["X-Hybridq-Snapshot"]))
+        return Result(table, stamp, query)
+
+    def explain(self, query: str):
+        from hybridq.sql.engine import Plan
+
+        return Plan.from_dict(self.client.post("/explain", {"sql": query}).json())
+
+    def refresh(self, tables: list[str] | None = None, **_ignored) -> RefreshReport:
+        return RefreshReport.from_dict(self.client.post("/refresh", {"tables": tables}).json())
+
+    def status(self):
+        from hybridq.refresh.status import TableStatus
+
+        return [TableStatus.from_dict(d) for d in self.client.get("/status").json()]
+
+    def watch(self, **_ignored) -> None:
+        raise StoreError(f"the store is already kept live by process {self.owner_pid}",
+                         hint="queries from here are answered by that process; stop it to watch from here")
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> "RemoteSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-            query_timeout: float | None = 60.0) -> Session:
-    """Open the store a catalog describes (creating it if needed).
+            query_timeout: float | None = 60.0) -> Session | RemoteSession:
+    """Open the store a catalog describes (creating it if needed), or reach the process that owns it.
 
     >>> hq = hybridq.connect("catalogs/acme.yaml")   # doctest: +SKIP
     """
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(catalog)
-    return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout)
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        with _open_lock:
+            local = catalog.store_dir in _open_stores
+        if not local:
+            remote = _remote(catalog)
+            if remote is not None:
+                return remote
+        try:
+            return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout)
+        except StoreError as exc:
+            # Another process holds the file; it publishes its address as soon as it is open.
+            if "in use" not in exc.message or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _remote(catalog: Catalog) -> RemoteSession | None:
+    info = read_owner(catalog.store_dir)
+    if info is None:
+        return None
+    client = OwnerClient(info)
+    if not client.healthy():
+        client.close()
+        return None
+    return RemoteSession(catalog, client)

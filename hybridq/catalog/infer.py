@@ -42,31 +42,64 @@ def infer_catalog(directory: Path, *, relative_to: Path, name: str | None = None
     directory = directory.resolve()
     con = duckdb.connect(":memory:")
     tables: list[InferredTable] = []
-    for group in _tabular_groups(directory):
-        tables.append(_infer_tabular(con, group, relative_to))
+    skipped: list[str] = []
+    for group in _tabular_groups(con, directory, skipped):
+        try:
+            tables.append(_infer_tabular(con, group, relative_to))
+        except duckdb.Error as exc:
+            skipped.append(f"{_rel(group[2][0], directory)}: {_first_line(exc)}")
     keyed = {t.primary_key: t for t in tables if t.primary_key}
     for folder in _document_folders(directory):
         tables.append(_infer_documents(con, folder, relative_to, tables))
     _dedupe_names(tables)
     relationships = _guess_relationships(tables, keyed)
-    return _render(name or _identifier(directory.name), tables, relationships)
+    return _render(name or _identifier(directory.name), tables, relationships, skipped)
 
 
 # -- discovery -------------------------------------------------------------------------------
 
-def _tabular_groups(directory: Path) -> list[tuple[str, str, list[Path]]]:
-    """(table name, kind, files): files of one kind in one folder form one table (a glob)."""
+def _tabular_groups(con: duckdb.DuckDBPyConnection, directory: Path,
+                    skipped: list[str]) -> list[tuple[str, str, list[Path], bool]]:
+    """(table name, kind, files, as a glob): the files with one extension and the same columns in a
+    folder form one table (a glob). Files DuckDB cannot read are left out and listed in `skipped`."""
     groups: dict[tuple[Path, str], list[Path]] = defaultdict(list)
+    columns: dict[Path, list[str]] = {}
     for path in sorted(directory.rglob("*")):
         if path.is_file() and path.suffix.lower() in TABULAR and not _hidden(path, directory):
-            groups[(path.parent, TABULAR[path.suffix.lower()])].append(path)
+            kind = TABULAR[path.suffix.lower()]
+            try:
+                columns[path] = _column_names(con, kind, [path])
+            except duckdb.Error as exc:
+                skipped.append(f"{_rel(path, directory)}: {_first_line(exc)}")
+                continue
+            groups[(path.parent, path.suffix.lower())].append(path)
     out = []
-    for (folder, kind), files in groups.items():
-        if folder == directory or len(files) == 1:
-            out.extend((_identifier(f.stem), kind, [f]) for f in files)
+    for (folder, suffix), files in groups.items():
+        kind = TABULAR[suffix]
+        same = all(columns[f] == columns[files[0]] for f in files)
+        # a subfolder of like files is one table; so is a lone file named like a partition (2024-Q1.jsonl)
+        if folder != directory and same and (len(files) > 1 or not re.match(r"[A-Za-z]", files[0].stem)):
+            out.append((_identifier(folder.name), kind, files, True))
         else:
-            out.append((_identifier(folder.name), kind, files))
+            out.extend((_identifier(f.stem), kind, [f], False) for f in files)
     return out
+
+
+def _relation(kind: str, files: list[Path]) -> str:
+    reader = {"csv": "read_csv", "parquet": "read_parquet", "jsonl": "read_json_auto", "json": "read_json_auto"}[kind]
+    return f"{reader}([{', '.join(_sql_text(str(f)) for f in files)}])"
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, kind: str, files: list[Path]) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {_relation(kind, files)}").fetchall()]
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _document_folders(directory: Path) -> list[Path]:
@@ -85,15 +118,14 @@ def _hidden(path: Path, root: Path) -> bool:
 
 # -- tabular ---------------------------------------------------------------------------------
 
-def _infer_tabular(con: duckdb.DuckDBPyConnection, group: tuple[str, str, list[Path]], base: Path) -> InferredTable:
-    name, kind, files = group
-    if len(files) == 1:
-        pattern = _rel(files[0], base)
-    else:
+def _infer_tabular(con: duckdb.DuckDBPyConnection, group: tuple[str, str, list[Path], bool],
+                   base: Path) -> InferredTable:
+    name, kind, files, as_glob = group
+    if as_glob:
         pattern = _rel(files[0].parent, base) + "/*" + files[0].suffix
-    reader = {"csv": "read_csv", "parquet": "read_parquet", "jsonl": "read_json_auto", "json": "read_json_auto"}[kind]
-    file_list = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-    relation = f"{reader}({file_list})"
+    else:
+        pattern = _rel(files[0], base)
+    relation = _relation(kind, files)
     table = InferredTable(name, kind, pattern)
     for col, typ, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall():
         table.columns[col] = _simplify_type(typ)
@@ -158,17 +190,19 @@ def _infer_documents(con, folder: Path, base: Path, tabular: list[InferredTable]
         for i, part in enumerate(parts[:-1][: depth - 1]):
             levels[i].add(part)
     fields = []
+    types = []
     notes = {}
     for i, values in enumerate(levels):
-        field_name, note = _name_path_level(values, tabular, f"{singular}_part{i + 1}")
+        field_name, note, key_type = _name_path_level(values, tabular, f"{singular}_part{i + 1}")
         fields.append(field_name)
+        types.append(key_type or _level_type(values))
         if note:
             notes[field_name] = note
     key = f"{singular}_id"
     template = _rel(folder, base) + "/" + "".join("{" + f + "}/" for f in fields) + "{" + key + "}" + suffix
     table = InferredTable(name, "documents", template)
-    for f in fields:
-        table.columns[f] = _level_type(levels[fields.index(f)])
+    for f, typ in zip(fields, types):
+        table.columns[f] = typ
     table.columns[key] = "VARCHAR"
     for meta_key, typ in _front_matter_columns(con, docs[:SAMPLE_DOCS]).items():
         if meta_key not in table.columns and meta_key != "body":
@@ -183,12 +217,16 @@ def _infer_documents(con, folder: Path, base: Path, tabular: list[InferredTable]
     return table
 
 
-def _name_path_level(values: set[str], tabular: list[InferredTable], fallback: str) -> tuple[str, str | None]:
-    """Name a folder level after a key column whose values contain every folder name there."""
+def _name_path_level(values: set[str], tabular: list[InferredTable],
+                     fallback: str) -> tuple[str, str | None, str | None]:
+    """Name a folder level after a key column whose values contain every folder name there.
+
+    Returns the field name, a review note and the key column's type (None when no key matched).
+    """
     for t in tabular:
         if t.primary_key and values and values <= t.values.get(t.primary_key, set()):
-            return t.primary_key, f"folder names match {t.name}.{t.primary_key}; review"
-    return fallback, "review: name this path field"
+            return t.primary_key, f"folder names match {t.name}.{t.primary_key}; review", t.columns[t.primary_key]
+    return fallback, "review: name this path field", None
 
 
 def _level_type(values: set[str]) -> str:
@@ -236,25 +274,34 @@ def _python_type(values: list) -> str:
 # -- relationships ---------------------------------------------------------------------------
 
 def _guess_relationships(tables: list[InferredTable], keyed: dict[str, InferredTable]) -> list[tuple[str, str]]:
-    """table.column -> table.key wherever a column has the same name as another table's key."""
+    """table.column -> table.key wherever a column has the same name as another table's key, or is
+    named `<x>_id` and table `<x>` or `<x>s` has the key `id`."""
+    by_name = {t.name: t for t in tables}
     out = []
     for t in tables:
         for col, typ in t.columns.items():
-            target = keyed.get(col)
+            target, key = keyed.get(col), col
+            if target is None and col.lower().endswith("_id"):
+                stem = col[:-3].lower()
+                target = next((by_name[n] for n in (stem, stem + "s", stem + "es")
+                               if n in by_name and by_name[n].primary_key == "id"), None)
+                key = "id"
             if target is None or target is t or col == t.primary_key:
                 continue
-            if type_family(typ) != type_family(target.columns[col]):
+            if type_family(typ) != type_family(target.columns[key]):
                 continue
-            out.append((f"{t.name}.{col}", f"{target.name}.{col}"))
+            out.append((f"{t.name}.{col}", f"{target.name}.{key}"))
     return out
 
 
 # -- output ----------------------------------------------------------------------------------
 
-def _render(name: str, tables: list[InferredTable], relationships: list[tuple[str, str]]) -> str:
+def _render(name: str, tables: list[InferredTable], relationships: list[tuple[str, str]],
+            skipped: list[str] = ()) -> str:
     lines = [
         "# Starter catalog written by `hybridq init`. Review the lines marked 'review', then run",
-        f"#   hybridq catalog validate <this file>",
+        "#   hybridq catalog validate <this file>",
+        *(f"# skipped (cannot be read): {s}" for s in skipped),
         "version: 1",
         f"name: {name}",
         f"store: .hybridq/{name}",

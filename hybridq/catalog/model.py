@@ -73,6 +73,8 @@ class Table(Strict):
     primary_key: list[str] = Field(default_factory=list, description="Column name, or list of names.")
     synonyms: list[str] = Field(default_factory=list)
     time_column: str | None = Field(None, description="The column questions about time ('last quarter') refer to.")
+    label_column: str | None = Field(
+        None, description="The column that names a row in answers that list rows (default: name, title or subject).")
     columns: dict[str, Column]
 
     _normalise_lists = field_validator("primary_key", "synonyms", mode="before")(_as_list)

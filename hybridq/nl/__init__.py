@@ -1,0 +1,64 @@
+"""Natural language to SQL: deterministic from the catalog, an optional language model otherwise.
+
+question -> linked spans -> QuerySpec -> composed SQL (sqlglot) -> Session.sql(). A question whose
+words cannot all be placed is refused with those words and the closest catalog phrases; it is
+never answered with a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from hybridq.nl.answer import Answer
+from hybridq.nl.compose import Composer
+from hybridq.nl.lexicon import Lexicon, build_lexicon
+from hybridq.nl.parse import Parser, Refusal
+
+
+def lexicon_for(session) -> Lexicon:
+    """The session's lexicon, rebuilt when a refresh changed the indexed column values."""
+    store = session.store
+    with store.snapshot() as snap:
+        stamp = snap.stamp.refresh_id
+        cached = session.__dict__.get("_lexicon")
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        values = snap.cursor.execute("SELECT table_name, column_name, value FROM _hq.values_index").fetchall()
+    lexicon = build_lexicon(session.catalog, values)
+    session.__dict__["_lexicon"] = (stamp, lexicon)
+    return lexicon
+
+
+def today_of(session) -> dt.date:
+    return session.catalog.today or dt.date.today()
+
+
+def question_to_sql(session, question: str) -> tuple[str | None, Answer]:
+    """The composed SQL (or a refusal) without running it."""
+    t0 = time.perf_counter()
+    answer = Answer(question)
+    try:
+        lexicon = lexicon_for(session)
+        parsed = Parser(question, lexicon, today_of(session)).parse()
+        tree = Composer(parsed.spec, lexicon).compose()
+        answer.sql = tree.sql(dialect="duckdb", pretty=True)
+        answer.links = parsed.links
+    except Refusal as refusal:
+        answer.refused = True
+        answer.reason = refusal.reason
+        answer.unplaced = refusal.words
+        answer.suggestions = refusal.suggestions
+    answer.planning_ms = (time.perf_counter() - t0) * 1000
+    return answer.sql, answer
+
+
+def ask(session, question: str) -> Answer:
+    """Answer a question: SQL composed from the catalog, run on one snapshot; or a refusal."""
+    _, answer = question_to_sql(session, question)
+    if not answer.refused:
+        answer.result = session.sql(answer.sql)
+    return answer
+
+
+__all__ = ["Answer", "ask", "question_to_sql"]

@@ -44,16 +44,24 @@ def diff_rows(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], colum
               incoming: pa.Table, scope: list[str], keep: set[str]) -> RowChanges:
     """Compare `incoming` (rows of the files in `scope`) with the stored rows of those files.
 
-    Rows of files in `keep` are never taken as deleted (those files had unreadable rows).
+    Rows of files in `keep` are never taken as deleted (those files had unreadable rows, or rows
+    without a key). A table without a key is replaced whole, except for the stored rows of files
+    that could not be read this time.
     """
     if not keys:
-        return RowChanges(table, incoming, pa.table({}), inserted=incoming.num_rows, replace_all=True)
+        kept = _rows_of_unread_files(con, table, columns, scope)
+        if kept.num_rows:
+            incoming = pa.concat_tables([incoming.select([*columns, "_file", "_hash"]),
+                                         kept.cast(incoming.select([*columns, "_file", "_hash"]).schema)])
+        return RowChanges(table, incoming, pa.table({}), inserted=incoming.num_rows - kept.num_rows,
+                          replace_all=True)
     issues: list[RowIssue] = []
     null_key = pc.is_null(incoming.column(keys[0]))
     for k in keys[1:]:
         null_key = pc.or_(null_key, pc.is_null(incoming.column(k)))
     for row in incoming.filter(null_key).select(["_file", "_line"]).to_pylist():
         issues.append(RowIssue(row["_file"], row["_line"], None, f"missing primary key ({', '.join(keys)})"))
+        keep = keep | {row["_file"]}  # the row may be a stored one whose key cell broke: delete nothing there
     incoming = incoming.filter(pc.invert(null_key))
 
     n = next(_names)
@@ -110,3 +118,27 @@ def diff_rows(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], colum
     inserted = int(pc.sum(upserts.column("_new")).as_py() or 0) if upserts.num_rows else 0
     upserts = upserts.drop_columns(["_new"])
     return RowChanges(table, upserts, deletes, inserted=inserted, updated=upserts.num_rows - inserted, issues=issues)
+
+
+def _rows_of_unread_files(con: duckdb.DuckDBPyConnection, table: str, columns: list[str],
+                          scope: list[str]) -> pa.Table:
+    """Stored rows of a table without a key that came from files outside `scope` (files that could
+    not be read this time): they are kept when the table is replaced. Rows are matched to their
+    file by content hash, identical rows one for one."""
+    n = next(_names)
+    scope_name = f"_hq_scope_{n}"
+    con.register(scope_name, pa.table({"path": pa.array(scope, pa.string())}))
+    cols = ", ".join(quote(c) for c in columns)
+    try:
+        return con.sql(
+            f"""
+            SELECT {", ".join(f"h.{quote(c)}" for c in columns)}, w._file, w._hash
+            FROM (SELECT _file, _hash, row_number() OVER (PARTITION BY _hash ORDER BY _file) AS _rn
+                  FROM {rows_table(table)} WHERE _file NOT IN (SELECT path FROM {scope_name})) w
+            JOIN (SELECT {cols}, hash({cols}) AS _h, row_number() OVER (PARTITION BY hash({cols})) AS _rn
+                  FROM {quote(table)}) h
+              ON h._h = w._hash AND h._rn = w._rn
+            """
+        ).to_arrow_table()
+    finally:
+        con.unregister(scope_name)

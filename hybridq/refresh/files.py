@@ -43,13 +43,19 @@ def absolute(base_dir: Path, shown: str) -> Path:
 
 
 def scan(base_dir: Path, pattern: str) -> list[FileState]:
+    """States of every file the source's path, glob or template names."""
+    return stat_files(base_dir, [display_path(base_dir, p) for p in expand(base_dir, pattern)])
+
+
+def stat_files(base_dir: Path, shown: list[str]) -> list[FileState]:
+    """States of the given files that exist (the others count as removed)."""
     out = []
-    for path in expand(base_dir, pattern):
+    for path in shown:
         try:
-            st = path.stat()
-        except FileNotFoundError:  # removed between listing and stat
+            st = absolute(base_dir, path).stat()
+        except FileNotFoundError:  # removed since it was listed
             continue
-        out.append(FileState(display_path(base_dir, path), st.st_mtime_ns, st.st_size))
+        out.append(FileState(path, st.st_mtime_ns, st.st_size))
     return out
 
 

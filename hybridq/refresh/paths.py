@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import re
 from pathlib import Path
 
@@ -52,22 +53,33 @@ def resolve(base_dir: Path, path: str) -> Path:
     return p if p.is_absolute() else base_dir / p
 
 
+def split_pattern(base_dir: Path, path: str) -> tuple[Path, str]:
+    """(the deepest directory holding every file the path can name, the pattern below it).
+
+    Only the path as written is a pattern: the catalog's own directory is taken literally even
+    when its name has glob characters such as [ or *.
+    """
+    p = Path(path).expanduser()
+    parts = p.parts
+    i = 0
+    while i < len(parts) - 1 and not (GLOB_CHARS & set(parts[i]) or FIELD.search(parts[i])):
+        i += 1
+    head = Path(*parts[:i]) if i else Path()
+    return Path(os.path.normpath(head if p.is_absolute() else base_dir / head)), "/".join(parts[i:])
+
+
 def expand(base_dir: Path, path: str) -> list[Path]:
     """Every file the path, glob or template names, sorted."""
     full = resolve(base_dir, path)
     if not is_pattern(path):
         return [full] if full.is_file() else []
-    pattern = template_to_glob(str(full))
+    root, rest = split_pattern(base_dir, path)
+    pattern = os.path.join(glob.escape(str(root)), template_to_glob(rest))
     return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 
 def watch_root(base_dir: Path, path: str) -> Path:
     """The deepest directory that contains every file the path can name (what a watcher observes)."""
-    full = resolve(base_dir, path)
-    parts = full.parts
-    fixed = []
-    for part in parts[:-1]:
-        if GLOB_CHARS & set(part) or FIELD.search(part):
-            break
-        fixed.append(part)
-    return Path(*fixed) if fixed else Path(full.anchor or ".")
+    if not is_pattern(path):
+        return Path(os.path.normpath(resolve(base_dir, path))).parent
+    return split_pattern(base_dir, path)[0]

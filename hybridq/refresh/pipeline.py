@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 import duckdb
 import pyarrow as pa
 
 from hybridq.embed.embedder import Embedder
-from hybridq.refresh.diff import RowChanges, diff_rows
+from hybridq.refresh.cache_update import advance_cache
+from hybridq.refresh.diff import RowChanges, diff_rows, key_text
 from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
-from hybridq.refresh.files import FileChanges, FileState, compare, scan
+from hybridq.refresh.files import FileChanges, FileState, compare, display_path, scan, stat_files
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
 from hybridq.store.duck import quote
-from hybridq.store.store import Store, lance_name
+from hybridq.store.store import Store
 
 
 class ProgressSink(Protocol):
@@ -42,6 +44,7 @@ class Fetched:
     files: FileChanges
     read: SourceRead | None
     scope: list[str]  # files whose stored rows are compared with `read`
+    also: set[str] = field(default_factory=set)  # unchanged files read again
 
 
 class Refresher:
@@ -58,19 +61,24 @@ class Refresher:
             self._embedder = self._embedder()
         return self._embedder
 
-    def run(self, tables: list[str] | None = None) -> RefreshReport:
+    def run(self, tables: list[str] | None = None, paths: dict[str, list[str]] | None = None) -> RefreshReport:
+        """Refresh `tables` (default: all). With `paths` (table -> files that changed), only those
+        files of those tables are looked at, instead of listing every source file."""
         started = dt.datetime.now()
         t0 = time.perf_counter()
+        self._limited = bool(paths)
         report = RefreshReport(started)
         with self.store.write_lock:
             rebuild = self.store.repair()
-            names = tables or list(self.store.catalog.tables)
-            scratch = duckdb.connect(":memory:")
-            try:
-                fetched = [self.fetch(name, scratch) for name in names]
-            finally:
-                scratch.close()
+            names = tables or (list(paths) if paths else list(self.store.catalog.tables))
+            scratch = self.store.scratch()
+            fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
             changes = [self.diff(f) for f in fetched]
+            for i, (f, rows) in enumerate(zip(fetched, changes)):
+                again = self._holders_of_skipped_copies(f, rows)
+                if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
+                    fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
+                    changes[i] = self.diff(fetched[i])
             columns = self.embed(fetched, changes, rebuild)
             for f, rows in zip(fetched, changes):
                 tr = report.tables[f.table] = TableReport(f.table, f.source, len(f.files.changed), len(f.files.removed))
@@ -81,7 +89,16 @@ class Refresher:
                 report.tables[c.table].chunks_embedded += c.embedded
                 report.tables[c.table].chunks_reused += c.reused
             if any(f.files.any for f in fetched) or any(c.any for c in columns):
-                report.refresh_id = self.write(fetched, changes, columns, report, started)
+                try:
+                    report.refresh_id = self.write(fetched, changes, columns, report, started)
+                except BaseException:
+                    self.store.mark_dirty()
+                    raise
+                finally:
+                    self.store.update_stamp()
+                for c in columns:
+                    if c.overwrite:
+                        self.store.rebuilt(c.table, c.column)
         report.seconds = time.perf_counter() - t0
         if report.changed:
             self.log(report.summary())
@@ -89,27 +106,34 @@ class Refresher:
 
     # -- stages --------------------------------------------------------------------------------
 
-    def fetch(self, table: str, scratch: duckdb.DuckDBPyConnection) -> Fetched:
-        """Find the source's changed files and read them."""
+    def fetch(self, table: str, scratch: duckdb.DuckDBPyConnection, only: list[str] | None = None,
+              also: set[str] = frozenset()) -> Fetched:
+        """Find the source's changed files (all of them, or among `only`) and read them, with the
+        unchanged files in `also`."""
         catalog = self.store.catalog
         spec = catalog.tables[table]
         source = catalog.sources[spec.source]
-        stored = {
-            path: FileState(path, mtime, size, digest)
-            for path, mtime, size, digest in self.store.db.execute(
+        if only is not None and spec.primary_key:
+            shown = sorted({display_path(catalog.base_dir, Path(p)) for p in only})
+            rows = self.store.db.execute(
+                "SELECT path, mtime_ns, size, content_hash FROM _hq.files WHERE table_name = ? "
+                "AND path IN (SELECT unnest(?::VARCHAR[]))", [table, shown]).fetchall()
+            current = stat_files(catalog.base_dir, sorted(set(shown) | set(also)))
+        else:
+            rows = self.store.db.execute(
                 "SELECT path, mtime_ns, size, content_hash FROM _hq.files WHERE table_name = ?", [table]).fetchall()
-        }
-        current = scan(catalog.base_dir, source.path)
+            current = scan(catalog.base_dir, source.path)
+        stored = {path: FileState(path, mtime, size, digest) for path, mtime, size, digest in rows}
         files = compare(catalog.base_dir, current, stored)
-        if not files.changed and not files.removed:
+        if not files.changed and not files.removed and not also:
             return Fetched(table, spec.source, files, None, [])
-        to_read = [s.path for s in files.changed]
+        to_read = [s.path for s in files.changed] + sorted(also - {s.path for s in files.changed})
         if not spec.primary_key:
             to_read = [s.path for s in current]  # a table without a key is replaced whole
         ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch)
         read = READERS[source.kind](ctx, to_read)
         scope = [p for p in to_read if p not in read.failed] + files.removed
-        return Fetched(table, spec.source, files, read, scope)
+        return Fetched(table, spec.source, files, read, scope, set(also))
 
     def diff(self, fetched: Fetched) -> RowChanges | None:
         if fetched.read is None:
@@ -157,13 +181,30 @@ class Refresher:
 
     def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
               report: RefreshReport, started: dt.datetime) -> int:
+        before = {key: entry.version for key, entry in self.store.recorded_vectors().items()}
         versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
         writes = [
             TableWrite(f.table, f.source, f.files, rows, report.tables[f.table].issues,
-                       f.read.failed if f.read else set())
+                       f.read.failed if f.read else set(), f.also)
             for f, rows in zip(fetched, changes)
         ]
-        return write_duckdb(self.store, writes, columns, versions, started)
+        refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        for c in columns:
+            if c.any:
+                advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
+        return refresh_id
+
+    def _holders_of_skipped_copies(self, fetched: Fetched, rows: RowChanges | None) -> set[str]:
+        """Unchanged files that hold a row skipped as a duplicate of a key this refresh deletes."""
+        if rows is None or not rows.deletes.num_rows or fetched.also:
+            return set()
+        keys = self.store.catalog.tables[fetched.table].primary_key
+        deleted = {key_text(r, keys) for r in rows.deletes.to_pylist()}
+        found = self.store.db.execute(
+            "SELECT DISTINCT file, key FROM _hq.errors WHERE table_name = ? AND key IS NOT NULL "
+            "AND message LIKE 'duplicate primary key%'", [fetched.table]).fetchall()
+        scope = set(fetched.scope)
+        return {file for file, key in found if key in deleted and file and file not in scope}
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from hybridq.refresh.sources.base import RowIssue
 
@@ -52,6 +52,19 @@ class RefreshReport:
     @property
     def embedded(self) -> int:
         return sum(t.chunks_embedded for t in self.tables.values())
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["started_at"] = self.started_at.isoformat()
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RefreshReport":
+        tables = {}
+        for name, t in d.get("tables", {}).items():
+            issues = [RowIssue(**i) for i in t.pop("issues", [])]
+            tables[name] = TableReport(**t, issues=issues)
+        return cls(dt.datetime.fromisoformat(d["started_at"]), d.get("seconds", 0.0), d.get("refresh_id"), tables)
 
     def summary(self) -> str:
         if not self.changed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from hybridq.refresh.files import scan
 from hybridq.store.duck import quote
@@ -27,6 +27,12 @@ class TableStatus:
         d = asdict(self)
         d["refreshed_at"] = self.refreshed_at.isoformat() if self.refreshed_at else None
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TableStatus":
+        d = dict(d)
+        d["refreshed_at"] = dt.datetime.fromisoformat(d["refreshed_at"]) if d.get("refreshed_at") else None
+        return cls(**d)
 
 
 def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:

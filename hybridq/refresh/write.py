@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from hybridq.catalog.rules.context import is_text_type
 from hybridq.refresh.diff import RowChanges
 from hybridq.refresh.embed_stage import ColumnChanges
 from hybridq.refresh.files import FileChanges
 from hybridq.refresh.sources.base import RowIssue
 from hybridq.store.duck import chunks_table, one, quote, rows_table
-from hybridq.store.lance_store import chunk_schema
+from hybridq.store.lance_store import chunk_schema, key_filter, lance_column, literal
 from hybridq.store.store import Store, lance_name
 
 _names = itertools.count()
@@ -34,32 +35,7 @@ class TableWrite:
     rows: RowChanges | None
     issues: list[RowIssue]
     failed: set[str]
-
-
-def literal(value) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return f"CAST('{value.isoformat(sep=' ')}' AS TIMESTAMP)"
-    if isinstance(value, dt.date):
-        return f"CAST('{value.isoformat()}' AS DATE)"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def key_filter(keys: pa.Table) -> str | None:
-    """A Lance filter matching the rows with these keys."""
-    if not keys.num_rows:
-        return None
-    names = keys.column_names
-    if len(names) == 1:
-        values = ", ".join(literal(v) for v in keys.column(0).to_pylist())
-        return f"{quote(names[0])} IN ({values})"
-    terms = [" AND ".join(f"{quote(k)} = {literal(row[k])}" for k in names) for row in keys.to_pylist()]
-    return " OR ".join(f"({t})" for t in terms)
+    extra_read: set[str] = field(default_factory=set)  # unchanged files read again (see Refresher.fetch)
 
 
 def lance_delete_filter(changes: ColumnChanges) -> str | None:
@@ -68,7 +44,7 @@ def lance_delete_filter(changes: ColumnChanges) -> str | None:
     if deleted:
         terms.append(f"({deleted})")
     for key, count in changes.shrink:
-        match = " AND ".join(f"{quote(k)} = {literal(v)}" for k, v in key.items())
+        match = " AND ".join(f"{lance_column(k)} = {literal(v)}" for k, v in key.items())
         terms.append(f"({match} AND _chunk >= {count})")
     return " OR ".join(terms) or None
 
@@ -91,8 +67,12 @@ def write_lance(store: Store, columns: list[ColumnChanges], dim: int) -> dict[tu
 
 
 def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnChanges],
-                 versions: dict[tuple[str, str], int], started_at: dt.datetime) -> int:
-    """Apply every change in one transaction; returns the new refresh id."""
+                 versions: dict[tuple[str, str], int], started_at: dt.datetime, *, full: bool = True) -> int:
+    """Apply every change in one transaction; returns the new refresh id.
+
+    A `full` refresh re-derives the values index of changed tables; a live (file-limited) one
+    only adds the values its rows bring.
+    """
     con = store.db
     now = dt.datetime.now()
     registered: list[str] = []
@@ -107,7 +87,9 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
     try:
         for tw in tables:
             if tw.rows is not None and tw.rows.any:
-                _apply_rows(store, tw.rows, register)
+                upserts = _apply_rows(store, tw.rows, register)
+                if not full:
+                    _index_new_values(store, tw.table, upserts)
         for changes in columns:
             if changes.any:
                 _apply_chunk_index(store, changes, register)
@@ -121,7 +103,7 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
                 )
         for tw in tables:
             _record_source(store, tw, now)
-            if tw.rows is not None and tw.rows.any:
+            if full and tw.rows is not None and tw.rows.any:
                 _index_values(store, tw.table)
         refresh_id = one(con, "SELECT coalesce(max(id), 0) + 1 FROM _hq.refreshes")[0]
         totals = [sum(getattr(tw.rows, a) if tw.rows else 0 for tw in tables) for a in ("inserted", "updated", "deleted")]
@@ -143,7 +125,8 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
                 pass
 
 
-def _apply_rows(store: Store, changes: RowChanges, register) -> None:
+def _apply_rows(store: Store, changes: RowChanges, register) -> str:
+    """Apply row changes; returns the name under which the new rows are registered."""
     con = store.db
     spec = store.catalog.tables[changes.table]
     keys, columns = spec.primary_key, list(spec.columns)
@@ -162,6 +145,7 @@ def _apply_rows(store: Store, changes: RowChanges, register) -> None:
     con.execute(f"INSERT INTO {target} ({col_list}) SELECT {col_list} FROM {upserts}")
     key_list = "".join(f"{quote(k)}, " for k in keys)
     con.execute(f"INSERT INTO {rows} SELECT {key_list}_file, _hash FROM {upserts}")
+    return upserts
 
 
 def _apply_chunk_index(store: Store, changes: ColumnChanges, register) -> None:
@@ -186,8 +170,10 @@ def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
     if touched_paths:
         con.execute("DELETE FROM _hq.files WHERE table_name = ? AND path IN (SELECT unnest(?::VARCHAR[]))",
                     [tw.table, touched_paths])
+        # errors of files read again (or gone) are replaced; a file only touched keeps its errors
+        reread = [s.path for s in files.changed] + files.removed + sorted(tw.extra_read)
         con.execute("DELETE FROM _hq.errors WHERE table_name = ? AND (file IS NULL OR file IN (SELECT unnest(?::VARCHAR[])))",
-                    [tw.table, touched_paths])
+                    [tw.table, reread])
     for state in files.changed + files.touched:
         con.execute("INSERT INTO _hq.files VALUES (?, ?, ?, ?, ?)",
                     [tw.table, state.path, state.mtime_ns, state.size, state.content_hash])
@@ -207,8 +193,6 @@ def _index_values(store: Store, table: str) -> None:
     con = store.db
     spec = store.catalog.tables[table]
     con.execute("DELETE FROM _hq.values_index WHERE table_name = ?", [table])
-    from hybridq.catalog.rules.context import is_text_type
-
     for name, col in spec.columns.items():
         if col.semantic is not None or not is_text_type(col.type) or name in spec.primary_key:
             continue
@@ -220,4 +204,17 @@ def _index_values(store: Store, table: str) -> None:
             f"INSERT INTO _hq.values_index SELECT ?, ?, {c}, count(*) FROM {quote(table)} "
             f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING (SELECT count(DISTINCT {c}) FROM {quote(table)}) <= ?",
             [table, name, VALUES_MAX_DISTINCT],
+        )
+
+
+def _index_new_values(store: Store, table: str, upserts: str) -> None:
+    """Add values that changed rows bring to the columns already indexed (cheap: live refreshes)."""
+    con = store.db
+    for (name,) in con.execute("SELECT DISTINCT column_name FROM _hq.values_index WHERE table_name = ?",
+                               [table]).fetchall():
+        c = quote(name)
+        con.execute(
+            f"INSERT INTO _hq.values_index SELECT DISTINCT ?, ?, u.{c}, 1 FROM {upserts} u WHERE u.{c} IS NOT NULL "
+            f"AND u.{c} NOT IN (SELECT value FROM _hq.values_index WHERE table_name = ? AND column_name = ?)",
+            [table, name, table, name],
         )

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from hybridq.errors import QueryTimeout, SQLError, Where
+from hybridq.errors import QueryTimeout, SQLError, duckdb_error
 from hybridq.result import Result
 from hybridq.sql.guard import check_query
 from hybridq.sql.parse import parse_query
@@ -64,6 +64,11 @@ class Plan:
                 "steps": [s.to_dict() for s in self.steps],
                 "snapshot": self.snapshot.to_dict() if self.snapshot else None, "planning_ms": self.planning_ms}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Plan":
+        return cls(d["sql"], d["rewritten"], d["semantic"], [Step(**s) for s in d.get("steps", [])],
+                   SnapshotStamp.from_dict(d["snapshot"]) if d.get("snapshot") else None, d.get("planning_ms", 0.0))
+
 
 def prepare(session, sql: str) -> Prepared:
     """Parse and guard, remembering the outcome for repeated query texts."""
@@ -90,7 +95,7 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan
         return Plan(sql, sql, False, snapshot=snap.stamp), {}
     ctx = RewriteContext(session.catalog, sql)
     tree = rewrite(prepared.tree.copy(), ctx)
-    planner = Planner(session, snap)
+    planner = Planner(session, snap, sql)
     relations, steps = {}, []
     for node in list(tree.find_all(exp.Table)):
         request = node.meta.get("hq")
@@ -131,7 +136,7 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
         raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped",
                            hint="narrow it with a WHERE or a LIMIT, or raise the session's query_timeout") from None
     except duckdb.Error as exc:
-        raise _duckdb_error(exc, original, rewritten=text != original) from None
+        raise duckdb_error(exc, original, rewritten=text != original) from None
     finally:
         if timer:
             timer.cancel()
@@ -142,26 +147,13 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
                 pass
 
 
-def _duckdb_error(exc: duckdb.Error, original: str, rewritten: bool) -> SQLError:
-    message = str(exc).strip()
-    lines = [line for line in message.splitlines() if line.strip()]
-    head = lines[0] if lines else type(exc).__name__
-    if rewritten:
-        head = head.replace("__hq_t", "table").replace("__hq_r", "scores")
-    return SQLError(head, where=Where(sql=original), hint=_hint_for(head))
-
-
-def _hint_for(message: str) -> str | None:
-    lowered = message.lower()
-    if "not found" in lowered and "column" in lowered:
-        return "check the column names against the catalog (hybridq catalog validate prints them)"
-    if "conversion" in lowered or "could not convert" in lowered:
-        return "compare values of the same type, or CAST them"
-    return None
-
-
 def run_query(session, sql: str) -> Result:
     prepared = prepare(session, sql)
+    if not prepared.semantic:
+        # One statement reads one consistent DuckDB state and needs no Lance version: no transaction.
+        stamp = session.store.stamp
+        table = execute(session.store.cursor(), sql, {}, session.query_timeout, sql)
+        return Result(table, stamp, sql, plan=Plan(sql, sql, False, snapshot=stamp))
     with session.store.snapshot() as snap:
         plan, relations = plan_on(session, snap, sql, prepared)
         table = execute(snap.cursor, plan.rewritten, relations, session.query_timeout, sql)

@@ -24,6 +24,16 @@ from hybridq.sql.parse import where_of
 TABLE_FUNCTIONS = {"vector_search", "unnest", "range", "generate_series"}
 DENIED_FUNCTIONS = {"getenv", "current_setting", "sql_auto_complete", "enable_logging", "disable_logging",
                     "truncate_duckdb_logs", "checkpoint", "force_checkpoint"}
+# Statements sqlglot can parse inside a SELECT (a data-modifying CTE such as
+# `WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d`); parse_query only sees the outer SELECT.
+NESTED_STATEMENTS = tuple(
+    getattr(exp, name) for name in (
+        "Insert", "Update", "Delete", "Merge", "Copy", "Create", "Drop", "Alter", "TruncateTable", "Command", "Set",
+        "Pragma", "Attach", "Detach", "Use", "Transaction", "Commit", "Rollback", "Describe", "Summarize", "Install",
+        "Export", "Analyze", "Grant", "Revoke", "Refresh", "Cache", "Uncache", "LoadData", "Kill",
+    ) if hasattr(exp, name)
+)
+STATEMENT_LABELS = {"TruncateTable": "TRUNCATE", "Transaction": "BEGIN", "LoadData": "LOAD"}
 FILE_LIKE = re.compile(r"[/\\]|\.(csv|tsv|parquet|json|jsonl|ndjson|txt|db|duckdb|sqlite|xlsx?)(\.gz)?$", re.I)
 
 
@@ -54,15 +64,34 @@ def check_query(tree: exp.Query, catalog: Catalog, sql: str) -> None:
     ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     known_functions = duckdb_functions()
     for node in tree.walk():
+        if isinstance(node, NESTED_STATEMENTS):
+            raise _nested_statement(node, sql)
         if isinstance(node, exp.Table):
             _check_table(node, catalog, ctes, sql)
         elif isinstance(node, exp.Lateral):
+            # a LATERAL subquery is checked like any other part of the query as the walk goes on
             inner = node.this
-            if not isinstance(inner, exp.Func) or function_name(inner) not in TABLE_FUNCTIONS:
-                raise SQLError("LATERAL is supported with vector_search() and unnest() only", where=where_of(node, sql),
+            if isinstance(inner, exp.Func) and function_name(inner) not in TABLE_FUNCTIONS:
+                raise ForbiddenStatement(
+                    f"table function {function_name(inner)}() is not allowed: queries read only the catalog's tables",
+                    where=where_of(inner, sql),
+                    hint="for each row's closest rows use LATERAL vector_search('table.column', t.column, k)",
+                )
+            if not isinstance(inner, (exp.Func, exp.Subquery, exp.Query)):
+                raise SQLError("LATERAL is supported with a subquery, vector_search() and unnest()",
+                               where=where_of(node, sql),
                                hint="for each row's closest rows use LATERAL vector_search('table.column', t.column, k)")
         elif isinstance(node, exp.Func):
             _check_function(node, known_functions, sql)
+
+
+def _nested_statement(node: exp.Expression, sql: str) -> ForbiddenStatement:
+    if isinstance(node, exp.Command):
+        label = str(node.this).upper()
+    else:
+        label = STATEMENT_LABELS.get(type(node).__name__, type(node).__name__.upper())
+    return ForbiddenStatement(f"{label} statements are not allowed: queries are read-only", where=where_of(node, sql),
+                              hint="write one SELECT (a WITH clause is fine) over the catalog's tables")
 
 
 def _check_table(node: exp.Table, catalog: Catalog, ctes: set[str], sql: str) -> None:
@@ -102,16 +131,17 @@ def _tables_hint(name: str, catalog: Catalog) -> str:
 
 
 def _check_function(node: exp.Func, known: frozenset[str], sql: str) -> None:
+    name = function_name(node)
+    if name in FUNCTIONS and isinstance(node, (exp.Anonymous, exp.VectorSearch)):
+        # sqlglot reads vector_search() as its own node type, the other semantic functions as calls
+        if FUNCTIONS[name].table_function and not isinstance(node.parent, (exp.Table, exp.Lateral)):
+            raise SQLError(f"{name}() is a table function: use it in FROM", where=where_of(node, sql),
+                           hint=f"SELECT * FROM {FUNCTIONS[name].signature}")
+        return
     if not isinstance(node, exp.Anonymous):
         if isinstance(node, (exp.ReadCSV,)) or function_name(node).startswith("read_"):
             raise ForbiddenStatement(f"{function_name(node)}() is not allowed: queries cannot read files",
                                      where=where_of(node, sql), hint="add the file as a source in the catalog")
-        return
-    name = function_name(node)
-    if name in FUNCTIONS:
-        if FUNCTIONS[name].table_function and not isinstance(node.parent, (exp.Table, exp.Lateral)):
-            raise SQLError(f"{name}() is a table function: use it in FROM", where=where_of(node, sql),
-                           hint=f"SELECT * FROM {FUNCTIONS[name].signature}")
         return
     if name in known:
         return

@@ -7,6 +7,7 @@ import logging
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
 
 from hybridq.errors import ForbiddenStatement, SQLError, Where
 
@@ -55,18 +56,20 @@ def parse_query(sql: str) -> exp.Query:
     """The single SELECT in `sql`; raises SQLError (with position) or ForbiddenStatement."""
     if not sql or not sql.strip():
         raise SQLError("the query is empty", hint="write a SELECT statement")
-    first = _first_word(sql)
     try:
         statements = [s for s in sqlglot.parse(sql, dialect="duckdb") if s is not None]
     except (ParseError, TokenError) as exc:
+        first = _first_word(sql)
         if first and STATEMENT_WORDS.get(first[0]):
-            raise forbidden(STATEMENT_WORDS[first[0]], sql, first[1]) from None
+            raise forbidden(STATEMENT_WORDS[first[0]], sql, first[1], first[1] + len(first[0])) from None
         raise _syntax_error(exc, sql) from None
     if not statements:
         raise SQLError("the query is empty", hint="write a SELECT statement")
     if len(statements) > 1:
         second = statements[1]
-        start = _position(second, sql)
+        start = _second_statement_start(sql)
+        if start is None:
+            start = _position(second, sql)
         raise SQLError(
             f"expected one statement, got {len(statements)}",
             where=Where(sql=sql, start=start, end=start + 1 if start is not None else None),
@@ -74,10 +77,26 @@ def parse_query(sql: str) -> exp.Query:
         )
     statement = statements[0]
     if not isinstance(statement, exp.Query):
+        first = _first_word(sql)
         name = first[0] if first else type(statement).__name__.upper()
         label = STATEMENT_WORDS.get(name) or name
-        raise forbidden(label, sql, first[1] if first else 0)
+        raise forbidden(label, sql, first[1] if first else 0, first[1] + len(first[0]) if first else None)
     return statement
+
+
+def _second_statement_start(sql: str) -> int | None:
+    """Offset of the first token after the first ';' (where a second statement begins)."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="duckdb")
+    except TokenError:
+        return None
+    after_semicolon = False
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            after_semicolon = True
+        elif after_semicolon:
+            return token.start
+    return None
 
 
 def _position(node: exp.Expression, sql: str) -> int | None:
@@ -100,6 +119,10 @@ def _syntax_error(exc: Exception, sql: str) -> SQLError:
         highlight = e.get("highlight") or ""
         start = max(0, end - len(highlight)) if highlight else end
         desc = e.get("description") or "syntax error"
+        if "VectorSearch" in desc:  # sqlglot reads vector_search() as its own node and checks its arguments
+            return SQLError("vector_search() takes 3 arguments", where=Where(sql=sql, start=start, end=max(end, start + 1),
+                                                                             line=line, column=col),
+                            hint="usage: vector_search('table.column', text, k)")
         return SQLError(f"syntax error: {desc}", where=Where(sql=sql, start=start, end=max(end, start + 1), line=line,
                                                             column=col), hint="check the SQL near the marked place")
     return SQLError(f"syntax error: {exc}", hint="check the SQL syntax")
@@ -114,8 +137,33 @@ def node_span(node: exp.Expression, sql: str) -> tuple[int, int] | None:
             starts.append(meta["start"])
             ends.append(meta["end"] + 1)
     if starts:
-        return min(starts), max(ends)
+        start, end = min(starts), max(ends)
+        return start, _closing_parens(sql, start, end, call=isinstance(node, exp.Func))
     return None
+
+
+def _closing_parens(sql: str, start: int, end: int, call: bool) -> int:
+    """`end` moved past the ')' that close the '(' opened in sql[start:end], and past a call's own
+    parentheses: they are tokens without a node, so node positions stop before them."""
+    try:
+        tokens = sqlglot.tokenize(sql, read="duckdb")
+    except TokenError:
+        return end
+    depth, first_after = 0, True
+    for token in tokens:
+        if token.start < start:
+            continue
+        if token.start >= end:
+            opens_call = call and first_after and token.token_type == TokenType.L_PAREN
+            first_after = False
+            if depth == 0 and not opens_call:
+                break
+            end = token.end + 1
+        if token.token_type == TokenType.L_PAREN:
+            depth += 1
+        elif token.token_type == TokenType.R_PAREN:
+            depth -= 1
+    return end
 
 
 def where_of(node: exp.Expression, sql: str) -> Where:

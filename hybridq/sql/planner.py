@@ -15,19 +15,24 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlglot import exp
 
-from hybridq.errors import SQLError
-from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, score_rows, top_rows
+from hybridq.errors import SQLError, duckdb_error
+from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, rows_for_keys_ordered, score_rows, top_rows
 from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
 from hybridq.store.cache import ColumnVectors
-from hybridq.store.duck import quote
+from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
 
 CANDIDATE_FRACTION = 0.5  # score only the filtered rows when they hold at most this share of chunks
+CANDIDATE_LIMIT = 50_000  # on an ANN-indexed column, at most this many filtered chunks are scored exactly
+PREFILTER_MAX_KEYS = 100_000  # larger filtered sets are applied after the ANN search
+ANN_OVERFETCH = 4
+ANN_MIN_PROBES = 20
+ANN_PROBE_DIVISOR = 20
 MAX_PAIRS = 20_000_000
 RRF_K = 60
 
@@ -50,9 +55,10 @@ class Step:
 
 
 class Planner:
-    def __init__(self, session, snapshot: Snapshot):
+    def __init__(self, session, snapshot: Snapshot, sql: str = ""):
         self.session = session
         self.snap = snapshot
+        self.sql = sql  # the user's query, for error positions
         self._vectors: dict[str, np.ndarray] = {}
 
     # -- shared helpers ------------------------------------------------------------------------
@@ -77,7 +83,11 @@ class Planner:
         select = exp.select(*[exp.column(k, table=alias) for k in keys]).from_(
             exp.Table(this=exp.to_identifier(table), alias=exp.TableAlias(this=exp.to_identifier(alias))))
         select = select.where(exp.and_(*[f.copy() for f in filters]))
-        return self.snap.cursor.sql(select.sql(dialect="duckdb")).to_arrow_table()
+        text = select.sql(dialect="duckdb")
+        try:
+            return self.snap.cursor.sql(text).to_arrow_table()
+        except duckdb.Error as exc:
+            raise duckdb_error(exc, self.sql, rewritten=True) from None
 
     def _rows(self, vectors: ColumnVectors, candidates: pa.Table | None) -> np.ndarray | None:
         return None if candidates is None else rows_for_keys(vectors, candidates)
@@ -107,7 +117,13 @@ class Planner:
             vectors = self.column(req.table, spec.column)
             rows = self._rows(vectors, candidates)
             strategy, reason = self._exact_strategy(vectors, rows, req.filters)
-            if spec.kind == "similarity":
+            ann = None
+            if spec.kind == "similarity" and spec.name == req.top_score and req.top_k is not None:
+                ann = self._ann(req.table, spec.column, vectors, self.query_vector(spec.text), req.top_k,
+                                candidates, rows)
+            if ann is not None:
+                rows_, scores, _, strategy, reason = ann
+            elif spec.kind == "similarity":
                 rows_, scores, _ = score_rows(vectors, self.query_vector(spec.text), rows)
             elif spec.kind == "keyword":
                 rows_, scores = self._keyword(req.table, spec, vectors, rows)
@@ -132,6 +148,44 @@ class Planner:
         if len(steps) > 1:
             step.call = "; ".join(s.call for s in steps)
         return relation, step
+
+    def _ann(self, table: str, column: str, vectors: ColumnVectors, query: np.ndarray, k: int,
+             candidates: pa.Table | None, rows: np.ndarray | None):
+        """ANN with prefilter for a global top-k on a large indexed column, or None to score exactly.
+
+        Lance's index proposes rows (over-fetched, the filter's rows pushed down as a prefilter);
+        they are re-scored exactly from the in-memory vectors. Too few survivors: exact instead.
+        """
+        store = self.session.store
+        name = lance_name(table, column)
+        if vectors.chunks < self.session.catalog.embedding.ann_min_rows or not store.lance.has_vector_index(name, vectors.version):
+            return None
+        if rows is not None and len(chunk_ranges(vectors, rows)[0]) <= CANDIDATE_LIMIT:
+            return None  # candidate scoring is exact and cheaper
+        per_row = vectors.chunks / max(vectors.rows, 1)
+        fetch = int(k * per_row * ANN_OVERFETCH) + 32
+        where, prefilter, how = None, False, "no filter"
+        if candidates is not None:
+            if candidates.num_rows <= PREFILTER_MAX_KEYS:
+                where, prefilter = key_filter(candidates), True
+                how = f"prefilter: {candidates.num_rows:,} rows pushed into Lance"
+            else:
+                fetch = int(fetch * vectors.rows / max(len(rows), 1))
+                how = f"filter keeps {len(rows):,} of {vectors.rows:,} rows: over-fetch and post-filter"
+        partitions = ann_parameters(vectors.chunks, vectors.matrix.shape[1])["num_partitions"]
+        nearest = {"column": VECTOR, "q": query.astype(np.float32), "k": min(fetch, vectors.chunks),
+                   "nprobes": max(ANN_MIN_PROBES, partitions // ANN_PROBE_DIVISOR), "metric": "cosine"}
+        hits = store.lance.dataset(name, vectors.version).to_table(
+            nearest=nearest, columns=vectors.keys.column_names, filter=where, prefilter=prefilter)
+        found = rows_for_keys(vectors, hits)
+        if rows is not None and not prefilter:
+            found = np.intersect1d(found, rows)
+        if len(found) < k:
+            return None
+        found, scores, best = score_rows(vectors, query, found, with_best_chunk=True)
+        reason = (f"top {k} over {vectors.chunks:,} chunks with a vector index ({how}); "
+                  f"{len(found):,} proposed rows re-scored exactly")
+        return found, scores, best, "ANN with prefilter", reason
 
     def _exact_strategy(self, vectors: ColumnVectors, rows: np.ndarray | None, filters) -> tuple[str, str]:
         if rows is None:
@@ -170,26 +224,40 @@ class Planner:
 
     def _search(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         vectors = self.column(req.table, req.column)
-        rows, scores, best = score_rows(vectors, self.query_vector(req.text))
+        query = self.query_vector(req.text)
+        ann = self._ann(req.table, req.column, vectors, query, req.k, None, None)
+        if ann is not None:
+            rows, scores, best, strategy, reason = ann
+        else:
+            rows, scores, best = score_rows(vectors, query, with_best_chunk=True)
+            strategy, reason = "exact scan", f"all {vectors.chunks:,} chunks scored in one matrix product; top {req.k} rows kept"
         keep = top_rows(scores, req.k)[: req.k]
         relation = self._with_chunks(vectors, req, rows[keep], scores[keep], best[keep])
-        step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.text!r}, {req.k})", "exact scan",
-                    f"all {vectors.chunks:,} chunks scored in one matrix product; top {req.k} rows kept",
-                    rows_scored=vectors.rows, chunks_scored=vectors.chunks)
+        step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.text!r}, {req.k})", strategy,
+                    reason, rows_scored=len(rows), chunks_scored=vectors.chunks if ann is None else len(rows))
         return relation, step
 
     def _with_chunks(self, vectors: ColumnVectors, req: SearchRequest, rows, scores, best_chunks,
                      extra: dict | None = None) -> pa.Table:
         """Keys of the chosen rows, their score and the text of their best chunk (read from Lance)."""
-        dataset = self.session.store.lance.dataset(lance_name(req.table, req.column), vectors.version)
-        texts = (dataset.take(vectors.positions[best_chunks].tolist(), columns=["_text"]).column("_text")
-                 if len(best_chunks) else pa.array([], pa.string()))
         keys = vectors.keys.take(pa.array(rows, pa.int64()))
+        texts = self._chunk_texts(req.table, req.column, vectors, keys, vectors.chunk_no[best_chunks])
         columns = dict(extra or {})
         columns.update({n: keys.column(n) for n in keys.column_names})
         columns["_score"] = pa.array(np.asarray(scores, dtype=np.float64))
         columns["_chunk"] = texts
         return pa.table(columns)
+
+    def _chunk_texts(self, table: str, column: str, vectors: ColumnVectors, keys: pa.Table,
+                     chunk_numbers: np.ndarray) -> pa.Array:
+        """The text of chunk n of each key, read from the pinned Lance version."""
+        if not keys.num_rows:
+            return pa.array([], pa.string())
+        wanted = keys.append_column("_chunk", pa.array(chunk_numbers, pa.int32()))
+        dataset = self.session.store.lance.dataset(lance_name(table, column), vectors.version)
+        found = dataset.to_table(columns=[*keys.column_names, "_chunk", "_text"], filter=key_filter(wanted))
+        lookup = {tuple(r.values())[:-1]: r["_text"] for r in found.to_pylist()}
+        return pa.array([lookup.get(tuple(r.values())) for r in wanted.to_pylist()], pa.string())
 
     def _search_outer(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         outer_vectors = self.column(req.outer.table, req.outer.column)
@@ -250,16 +318,6 @@ class Planner:
                     "pair scores", f"{len(l_rows):,} x {len(r_rows):,} rows in blocked matrix products",
                     rows_scored=len(l_rows) * len(r_rows))
         return pa.table(columns), step
-
-
-def rows_for_keys_ordered(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
-    """Row index of each key, in the keys' order (keys must exist)."""
-    names = vectors.keys.column_names
-    if len(names) == 1:
-        return pc.index_in(keys.column(names[0]).cast(vectors.keys.schema.field(0).type),
-                           value_set=vectors.keys.column(0)).to_numpy(zero_copy_only=False).astype(np.int64)
-    lookup = {tuple(r.values()): i for i, r in enumerate(vectors.keys.to_pylist())}
-    return np.asarray([lookup[tuple(r.values())] for r in keys.to_pylist()], dtype=np.int64)
 
 
 def _fn(spec: ScoreSpec) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hybridq.store.cache import ColumnVectors
+from hybridq.store.cache import ColumnVectors, first_best, segment_slots
 
 BLOCK_CHUNKS = 4096  # outer chunks per block in row-by-row products (bounds memory)
 
@@ -32,38 +32,44 @@ def rows_for_keys(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
         con.close()
 
 
+def rows_for_keys_ordered(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
+    """Row index of each key, in the keys' order (keys must exist)."""
+    names = vectors.keys.column_names
+    if len(names) == 1:
+        return pc.index_in(keys.column(names[0]).cast(vectors.keys.schema.field(0).type),
+                           value_set=vectors.keys.column(0)).to_numpy(zero_copy_only=False).astype(np.int64)
+    lookup = {tuple(r.values()): i for i, r in enumerate(vectors.keys.to_pylist())}
+    return np.asarray([lookup[tuple(r.values())] for r in keys.to_pylist()], dtype=np.int64)
+
+
 def chunk_ranges(vectors: ColumnVectors, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk indices of `rows`, in order; start offset of each row within them)."""
-    ends = np.append(vectors.starts[1:], vectors.chunks)
-    lengths = ends[rows] - vectors.starts[rows]
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    total = int(lengths.sum())
-    idx = np.repeat(vectors.starts[rows] - offsets, lengths) + np.arange(total, dtype=np.int64)
-    return idx, offsets
+    """(slots of the chunks of `rows`, in order; start offset of each row within them)."""
+    lengths = vectors.lengths[rows]
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if len(rows) else np.zeros(0, np.int64)
+    return segment_slots(vectors.starts[rows], lengths), offsets
 
 
-def score_rows(vectors: ColumnVectors, query: np.ndarray, rows: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row indices, best score per row, index of the best chunk per row) for all rows or `rows`."""
+def score_rows(vectors: ColumnVectors, query: np.ndarray, rows: np.ndarray | None = None,
+               with_best_chunk: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(row indices, best score per row, slot of the best chunk per row when asked) for all rows or `rows`."""
     if rows is None:
-        scores, best = vectors.row_scores(query)
+        scores, best = vectors.row_scores(query, with_best_chunk)
         return np.arange(vectors.rows, dtype=np.int64), scores, best
     if not len(rows):
         return rows, np.zeros(0, np.float32), np.zeros(0, np.int64)
     idx, offsets = chunk_ranges(vectors, rows)
     scores = vectors.matrix[idx] @ query.astype(np.float32, copy=False)
     best = np.maximum.reduceat(scores, offsets)
-    group = np.zeros(len(idx), dtype=np.int64)
-    group[offsets[1:]] = 1
-    np.cumsum(group, out=group)
-    hit = np.flatnonzero(scores >= best[group])
-    first = np.empty(len(rows), dtype=np.int64)
-    first[group[hit][::-1]] = hit[::-1]
+    if not with_best_chunk:
+        return rows, best, None
+    first = first_best(scores, offsets, vectors.lengths[rows], best)
     return rows, best, idx[first]
 
 
 def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the k best scores, plus any tied with the k-th, best first (stable)."""
+    if k <= 0:
+        return np.zeros(0, np.int64)
     if len(scores) <= k:
         return np.argsort(-scores, kind="stable")
     kth = np.partition(scores, len(scores) - k)[len(scores) - k]
@@ -81,8 +87,7 @@ def row_pair_blocks(left: ColumnVectors, left_rows: np.ndarray, right: ColumnVec
         return
     r_idx, r_off = chunk_ranges(right, right_rows)
     r_matrix = right.matrix[r_idx]
-    ends = np.append(left.starts[1:], left.chunks)
-    lengths = ends[left_rows] - left.starts[left_rows]
+    lengths = left.lengths[left_rows]
     start = 0
     while start < len(left_rows):
         stop, chunks = start, 0

@@ -124,16 +124,30 @@ def defining_scope(scope: Scope, alias: str) -> tuple[Scope, exp.Expression | Sc
     return None
 
 
+def source_alias(scope: Scope, alias: str) -> str:
+    """`alias` as a source of `scope` (or an enclosing scope) spells it; SQL names ignore case."""
+    current = scope
+    while current is not None:
+        if alias in current.sources:
+            return alias
+        spelled = next((a for a in current.sources if a.lower() == alias.lower()), None)
+        if spelled is not None:
+            return spelled
+        current = current.parent
+    return alias
+
+
 def resolve_column(column: exp.Column, scope: Scope, catalog: Catalog, sql: str, fn: str) -> tuple[ColumnRef, Scope]:
     """The table occurrence a semantic function's column argument refers to."""
     name = column.name
     if column.table:
-        found = defining_scope(scope, column.table)
+        alias = source_alias(scope, column.table)
+        found = defining_scope(scope, alias)
         if found is None:
             raise SQLError(f"{fn}(): unknown table or alias '{column.table}'", where=where_of(column, sql),
                            hint="qualify the column with an alias from the FROM clause")
         owner, source = found
-        return _to_ref(column.table, source, name, catalog, sql, column, fn), owner
+        return _to_ref(alias, source, name, catalog, sql, column, fn), owner
     current = scope
     while current is not None:
         matches = [
@@ -219,7 +233,8 @@ def filters_on(scope: Scope, alias: str, catalog: Catalog, table: str) -> list[e
         ok = True
         for col in columns:
             if col.table:
-                ok = col.table == alias
+                # a column the table lacks is left for DuckDB to report, with the query's own error handling
+                ok = col.table.lower() == alias.lower() and spec.find_column(col.name) is not None
             else:
                 ok = spec.find_column(col.name) is not None and not any(
                     isinstance(scope.sources[o], exp.Table) and _has_column(catalog, scope.sources[o], col.name)

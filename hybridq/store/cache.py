@@ -1,13 +1,17 @@
-"""In-memory chunk vectors of a semantic column, per Lance version.
+"""In-memory chunk vectors of a semantic column, one view per Lance version.
 
-Chunks are held sorted by row key so that one matrix product and one `maximum.reduceat` give a
-score per row (the max over its chunks).
+Layout: a growable buffer of chunk vectors in which each row's chunks are contiguous, rows listed
+in buffer order, and a mask of dead slots (chunks of deleted or rewritten rows). A new version is
+derived from the previous one by appending the rewritten rows' chunks and marking their old slots
+dead, so a small refresh costs little however large the column is; views of older versions stay
+valid because they only read the part of the buffer they were built with. Scoring is one matrix
+product over the buffer and one `maximum.reduceat` over the row starts (dead slots score -inf).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,17 +23,43 @@ from hybridq.store.lance_store import VECTOR
 if TYPE_CHECKING:
     from hybridq.store.store import Store
 
+COMPACT_DEAD_SHARE = 0.3  # rebuild the buffer when this share of slots is dead
+
+
+class _Buffer:
+    """Append-only storage shared by successive versions of a column."""
+
+    def __init__(self, matrix: np.ndarray):
+        self.data = matrix
+        self.used = matrix.shape[0]
+
+    def append(self, vectors: np.ndarray) -> tuple["_Buffer", int]:
+        """Append; returns the buffer holding the result (a new one when it had to grow) and the offset."""
+        need = self.used + len(vectors)
+        target = self
+        if need > self.data.shape[0]:
+            grown = np.empty((max(need, int(self.data.shape[0] * 1.5) + 1024), self.data.shape[1]), np.float32)
+            grown[: self.used] = self.data[: self.used]
+            target = _Buffer(grown)
+            target.used = self.used
+        offset = target.used
+        target.data[offset:need] = vectors
+        target.used = need
+        return target, offset
+
 
 @dataclass
 class ColumnVectors:
     table: str
     column: str
     version: int | None
-    keys: pa.Table  # one row per stored row, sorted by key
-    starts: np.ndarray  # first chunk of each row in `matrix`
-    chunk_no: np.ndarray  # the _chunk number of each chunk
-    matrix: np.ndarray  # (chunks, dim) float32, L2-normalised
-    positions: np.ndarray  # each chunk's position in the Lance dataset version (to fetch its text)
+    keys: pa.Table  # one row per stored row, in buffer order
+    starts: np.ndarray  # first slot of each row (ascending)
+    lengths: np.ndarray  # chunk count of each row
+    chunk_no: np.ndarray  # the _chunk number in each slot
+    buffer: _Buffer
+    size: int  # slots of the buffer this version uses
+    dead: np.ndarray | None = None  # bool per slot, True for slots no row uses
 
     @property
     def rows(self) -> int:
@@ -37,50 +67,101 @@ class ColumnVectors:
 
     @property
     def chunks(self) -> int:
-        return int(self.matrix.shape[0])
+        """Live chunks."""
+        return int(self.lengths.sum())
 
-    def row_of_chunk(self) -> np.ndarray:
-        out = np.zeros(self.chunks, dtype=np.int64)
-        if self.rows:
-            out[self.starts[1:]] = 1
-            np.cumsum(out, out=out)
-        return out
+    @property
+    def dim(self) -> int:
+        return int(self.buffer.data.shape[1])
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return self.buffer.data[: self.size]
 
     def chunk_scores(self, query: np.ndarray) -> np.ndarray:
-        return self.matrix @ query.astype(np.float32, copy=False)
+        scores = self.matrix @ query.astype(np.float32, copy=False)
+        if self.dead is not None:
+            scores[self.dead] = -np.inf
+        return scores
 
-    def row_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(best score, index of the best chunk) for every row."""
+    def row_scores(self, query: np.ndarray, with_best_chunk: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Best score of every row (and, when asked, the slot of its best chunk)."""
         if not self.rows:
             return np.zeros(0, np.float32), np.zeros(0, np.int64)
         scores = self.chunk_scores(query)
         best = np.maximum.reduceat(scores, self.starts)
-        return best, self.best_chunk(scores, best)
+        return best, (first_best(scores, self.starts, self.lengths, best) if with_best_chunk else None)
 
-    def best_chunk(self, scores: np.ndarray, best: np.ndarray) -> np.ndarray:
-        """Index (into the chunks) of the first chunk of each row that reaches the row's best score."""
-        row = self.row_of_chunk()
-        hit = np.flatnonzero(scores >= best[row])
-        first = np.full(self.rows, -1, dtype=np.int64)
-        # reversed so the earliest hit of each row is written last and wins
-        first[row[hit][::-1]] = hit[::-1]
-        return first
+    def apply(self, version: int, removed: pa.Table, added_keys: pa.Table, added_lengths: np.ndarray,
+              added_chunk_no: np.ndarray, added_vectors: np.ndarray) -> "ColumnVectors":
+        """The next version: rows in `removed` gone, rows in `added_keys` (re)written at the end.
+
+        `added_*` hold each added row's complete chunk list, rows in `added_keys` order.
+        """
+        from hybridq.sql.scoring import rows_for_keys
+
+        gone = rows_for_keys(self, removed) if removed.num_rows else np.zeros(0, np.int64)
+        dead = np.zeros(self.size, bool) if self.dead is None else self.dead.copy()
+        dead[segment_slots(self.starts[gone], self.lengths[gone])] = True
+        keep = np.ones(self.rows, bool)
+        keep[gone] = False
+        buffer, offset = self.buffer.append(added_vectors) if len(added_vectors) else (self.buffer, self.size)
+        if len(added_vectors) and offset != self.size:
+            # another version was derived from this one first: copy our part to a fresh buffer
+            fresh = _Buffer(np.array(self.matrix))
+            buffer, offset = fresh.append(added_vectors)
+        new_starts = offset + np.concatenate([[0], np.cumsum(added_lengths)[:-1]]).astype(np.int64) \
+            if len(added_lengths) else np.zeros(0, np.int64)
+        size = offset + len(added_vectors)
+        kept = self.keys.filter(pa.array(keep))
+        keys = pa.concat_tables([kept, added_keys.select(kept.column_names).cast(kept.schema)])
+        out = ColumnVectors(
+            self.table, self.column, version, keys,
+            np.concatenate([self.starts[keep], new_starts]).astype(np.int64),
+            np.concatenate([self.lengths[keep], np.asarray(added_lengths, np.int64)]),
+            np.concatenate([self.chunk_no[: self.size], np.asarray(added_chunk_no, np.int32)]),
+            buffer, size, np.concatenate([dead, np.zeros(len(added_vectors), bool)]),
+        )
+        return out.compacted() if out.dead_share() > COMPACT_DEAD_SHARE else out
+
+    def dead_share(self) -> float:
+        return 0.0 if self.dead is None or not self.size else float(self.dead.sum()) / self.size
+
+    def compacted(self) -> "ColumnVectors":
+        """The same rows in a fresh buffer without dead slots."""
+        slots = segment_slots(self.starts, self.lengths)
+        starts = np.concatenate([[0], np.cumsum(self.lengths)[:-1]]).astype(np.int64) if self.rows else self.starts
+        return replace(self, starts=starts, chunk_no=self.chunk_no[slots], buffer=_Buffer(self.matrix[slots]),
+                       size=len(slots), dead=None)
 
 
-def empty_vectors(table: str, column: str, version: int | None, key_fields: list[pa.Field], dim: int) -> ColumnVectors:
-    return ColumnVectors(table, column, version, pa.schema(key_fields).empty_table(), np.zeros(0, np.int64),
-                         np.zeros(0, np.int32), np.zeros((0, dim), np.float32), np.zeros(0, np.int64))
+def segment_slots(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The slots of consecutive segments [start, start + length), concatenated."""
+    if not len(starts):
+        return np.zeros(0, np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def first_best(scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """For each segment [start, start + length), the first slot whose score equals the segment's best."""
+    slots = segment_slots(starts, lengths)
+    rows = np.repeat(np.arange(len(starts)), lengths)
+    win = scores[slots] >= best[rows]
+    out = np.empty(len(starts), np.int64)
+    # reversed so the earliest winning slot of each row is written last
+    out[rows[win][::-1]] = slots[win][::-1]
+    return out
 
 
 def load_vectors(dataset, table: str, column: str, version: int, key_names: list[str]) -> ColumnVectors:
+    """Read a column's chunks at a Lance version, each row's chunks contiguous and in order."""
     data = dataset.to_table(columns=[*key_names, "_chunk", VECTOR])
-    positions = np.arange(data.num_rows, dtype=np.int64)
     order = pc.sort_indices(data, sort_keys=[(k, "ascending") for k in key_names] + [("_chunk", "ascending")])
     data = data.take(order)
-    positions = positions[order.to_numpy()]
     vec = data.column(VECTOR).combine_chunks()
     dim = vec.type.list_size
-    matrix = vec.values.to_numpy(zero_copy_only=False).reshape(-1, dim).astype(np.float32, copy=False)
+    matrix = np.ascontiguousarray(vec.values.to_numpy(zero_copy_only=False).reshape(-1, dim), dtype=np.float32)
     change = np.zeros(data.num_rows, dtype=bool)
     if data.num_rows:
         change[0] = True
@@ -88,9 +169,15 @@ def load_vectors(dataset, table: str, column: str, version: int, key_names: list
             col = data.column(k).combine_chunks()
             change[1:] |= pc.not_equal(col.slice(1), col.slice(0, len(col) - 1)).to_numpy(zero_copy_only=False)
     starts = np.flatnonzero(change).astype(np.int64)
+    lengths = np.diff(np.append(starts, data.num_rows)).astype(np.int64)
     keys = data.select(key_names).take(pa.array(starts))
     chunk_no = data.column("_chunk").to_numpy().astype(np.int32)
-    return ColumnVectors(table, column, version, keys, starts, chunk_no, np.ascontiguousarray(matrix), positions)
+    return ColumnVectors(table, column, version, keys, starts, lengths, chunk_no, _Buffer(matrix), len(matrix))
+
+
+def empty_vectors(table: str, column: str, version: int | None, key_fields: list[pa.Field], dim: int) -> ColumnVectors:
+    return ColumnVectors(table, column, version, pa.schema(key_fields).empty_table(), np.zeros(0, np.int64),
+                         np.zeros(0, np.int64), np.zeros(0, np.int32), _Buffer(np.zeros((0, dim), np.float32)), 0)
 
 
 class VectorCache:
@@ -132,7 +219,6 @@ class VectorCache:
                 del versions[old]
             self._loading.pop(key + (vectors.version,), None)
 
-    def latest(self, table: str, column: str) -> ColumnVectors | None:
+    def cached(self, table: str, column: str, version: int) -> ColumnVectors | None:
         with self._lock:
-            versions = self._entries.get((table, column))
-            return versions[max(versions)] if versions else None
+            return self._entries.get((table, column), {}).get(version)

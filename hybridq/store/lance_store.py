@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import threading
@@ -10,8 +11,8 @@ from pathlib import Path
 os.environ.setdefault("LANCE_LOG", "error")  # library code does not print; errors are raised
 
 import lance  # noqa: E402
-import lancedb  # noqa: E402
 import pyarrow as pa  # noqa: E402
+
 
 VECTOR = "vector"
 CHUNK_COLUMNS = ("_chunk", "_text", "_hash", VECTOR)
@@ -22,6 +23,37 @@ def chunk_schema(key_fields: list[pa.Field], dim: int) -> pa.Schema:
         [*key_fields, pa.field("_chunk", pa.int32()), pa.field("_text", pa.string()),
          pa.field("_hash", pa.string()), pa.field(VECTOR, pa.list_(pa.float32(), dim))]
     )
+
+
+def literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"CAST('{value.isoformat(sep=' ')}' AS TIMESTAMP)"
+    if isinstance(value, dt.date):
+        return f"CAST('{value.isoformat()}' AS DATE)"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def lance_column(name: str) -> str:
+    """An identifier in a Lance filter (Lance SQL quotes names with backticks)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def key_filter(keys: pa.Table) -> str | None:
+    """A Lance filter matching the rows with these keys."""
+    if not keys.num_rows:
+        return None
+    names = keys.column_names
+    if len(names) == 1:
+        values = ", ".join(literal(v) for v in keys.column(0).to_pylist())
+        return f"{lance_column(names[0])} IN ({values})"
+    terms = [" AND ".join(f"{lance_column(k)} = {literal(row[k])}" for k in names) for row in keys.to_pylist()]
+    return " OR ".join(f"({t})" for t in terms)
 
 
 def ann_parameters(rows: int, dim: int) -> dict:
@@ -37,59 +69,39 @@ class LanceStore:
     def __init__(self, directory: Path):
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self._db = lancedb.connect(str(directory))
-        self._tables: dict[str, object] = {}
         self._datasets: dict[tuple[str, int], lance.LanceDataset] = {}
-        self._lock = threading.Lock()
+        self._indexed: dict[str, set[str]] = {}  # name -> indexed columns (known to the writer)
+        self._flags: dict[tuple, bool] = {}
+        self._lock = threading.RLock()
 
     def uri(self, name: str) -> str:
         return str(self.directory / f"{name}.lance")
 
     def exists(self, name: str) -> bool:
-        return (self.directory / f"{name}.lance").is_dir()
+        return (self.directory / f"{name}.lance" / "_versions").is_dir()
 
-    def _table(self, name: str):
-        table = self._tables.get(name)
-        if table is None:
-            table = self._tables[name] = self._db.open_table(name)
-        return table
+    def latest(self, name: str) -> lance.LanceDataset:
+        return lance.dataset(self.uri(name))
 
     def latest_version(self, name: str) -> int | None:
-        if not self.exists(name):
-            return None
-        table = self._table(name)
-        table.checkout_latest()
-        return int(table.version)
-
-    def create(self, name: str, schema: pa.Schema) -> int:
-        self.drop(name)
-        table = self._db.create_table(name, schema=schema, mode="overwrite")
-        self._tables[name] = table
-        return int(table.version)
+        return int(self.latest(name).version) if self.exists(name) else None
 
     def overwrite(self, name: str, data: pa.Table, schema: pa.Schema) -> int:
         """Replace the table's content with `data` as a new version (older versions stay readable)."""
-        if not self.exists(name):
-            table = self._db.create_table(name, data=data, schema=schema)
-            self._tables[name] = table
-            return int(table.version)
-        ds = lance.write_dataset(data, self.uri(name), schema=schema, mode="overwrite")
-        self._tables.pop(name, None)
+        mode = "overwrite" if self.exists(name) else "create"
+        ds = lance.write_dataset(data, self.uri(name), schema=schema, mode=mode)
+        self._indexed.pop(name, None)
         return int(ds.version)
 
     def write(self, name: str, keys: list[str], upserts: pa.Table | None, delete_filter: str | None) -> int:
         """Upsert chunks by (key..., _chunk), then delete what `delete_filter` matches; the new version."""
-        table = self._table(name)
-        table.checkout_latest()
+        ds = self.latest(name)
         if upserts is not None and upserts.num_rows:
-            if table.count_rows() == 0:
-                table.add(upserts)
-            else:
-                (table.merge_insert([*keys, "_chunk"]).when_matched_update_all()
-                 .when_not_matched_insert_all().execute(upserts))
+            (ds.merge_insert([*keys, "_chunk"]).when_matched_update_all()
+             .when_not_matched_insert_all().execute(upserts))
         if delete_filter:
-            table.delete(delete_filter)
-        return int(table.version)
+            ds.delete(delete_filter)
+        return int(ds.version)
 
     def ensure_indexes(self, name: str, ann_min_rows: int) -> int:
         """Build the full-text index on chunk text, and the vector index once the column is large.
@@ -97,24 +109,32 @@ class LanceStore:
         Rows written after an index was built are still searched (Lance scans them directly);
         the background maintenance folds them into the index. Returns the latest version.
         """
-        ds = lance.dataset(self.uri(name))
-        names = {f for d in ds.describe_indices() for f in d.field_names}
-        if "_text" not in names and ds.count_rows():
+        ds = self.latest(name)
+        indexed = self._indexed.get(name)
+        if indexed is None:
+            indexed = self._indexed[name] = {f for d in ds.describe_indices() for f in d.field_names}
+        if "_text" not in indexed and ds.count_rows():
             ds.create_scalar_index("_text", index_type="INVERTED")
-        if VECTOR not in names and ds.count_rows() >= ann_min_rows:
-            ds = lance.dataset(self.uri(name))
-            ds.create_index(VECTOR, index_type="IVF_PQ", metric="cosine", **ann_parameters(ds.count_rows(),
-                                                                                           ds.schema.field(VECTOR).type.list_size))
-        self._tables.pop(name, None)
-        return int(lance.dataset(self.uri(name)).version)
+            indexed.add("_text")
+        if VECTOR not in indexed and ds.count_rows() >= ann_min_rows:
+            params = ann_parameters(ds.count_rows(), ds.schema.field(VECTOR).type.list_size)
+            ds.create_index(VECTOR, index_type="IVF_PQ", metric="cosine", **params)
+            indexed.add(VECTOR)
+        return self.latest_version(name)
+
+    def has_vector_index(self, name: str, version: int) -> bool:
+        key = ("vector_index", name, version)
+        with self._lock:
+            if key not in self._flags:
+                ds = self.dataset(name, version)
+                self._flags[key] = any(VECTOR in d.field_names for d in ds.describe_indices())
+            return self._flags[key]
 
     def restore(self, name: str, version: int) -> None:
         """Make `version` the latest again, undoing writes that no DuckDB commit recorded."""
-        table = self._table(name)
-        table.checkout_latest()
-        if int(table.version) != version:
-            table.checkout(version)
-            table.restore()
+        if self.latest_version(name) != version:
+            lance.dataset(self.uri(name), version=version).restore()
+            self._indexed.pop(name, None)
 
     def dataset(self, name: str, version: int) -> lance.LanceDataset:
         """The chunk table as it was at `version` (what a snapshot pins)."""
@@ -129,10 +149,10 @@ class LanceStore:
             return ds
 
     def drop(self, name: str) -> None:
-        self._tables.pop(name, None)
         with self._lock:
             for key in [k for k in self._datasets if k[0] == name]:
                 del self._datasets[key]
+            self._indexed.pop(name, None)
         path = self.directory / f"{name}.lance"
         if path.exists():
             shutil.rmtree(path)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator
 
 import duckdb
@@ -27,7 +26,6 @@ from hybridq.store.duck import (
     arrow_type_of,
     chunks_table,
     get_meta,
-    one,
     open_database,
     quote,
     rows_table,
@@ -105,8 +103,22 @@ class Store:
         self.write_lock = threading.RLock()
         self.vectors = VectorCache(self)
         self._key_types: dict[str, list[pa.Field]] = {}
+        self._scratch: duckdb.DuckDBPyConnection | None = None
+        self._pins: dict[tuple[str, int], int] = {}
+        self._local = threading.local()
+        self._stamp: SnapshotStamp | None = None
+        self._pins_lock = threading.Lock()
+        self._repair_due = True
+        self._rebuild: set[tuple[str, str]] = set()
         with self.write_lock:
             self.sync_schema()
+
+    def scratch(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB that may read files: sources are read here, never in the store's
+        database (which has external access off). Used under the write lock."""
+        if self._scratch is None:
+            self._scratch = duckdb.connect(":memory:")
+        return self._scratch
 
     # -- schema --------------------------------------------------------------------------------
 
@@ -172,12 +184,22 @@ class Store:
             "SELECT table_name, column_name, lance_name, version, fingerprint, model FROM _hq.vectors").fetchall()
         return {(t, c): VectorEntry(name, v, fp, model) for t, c, name, v, fp, model in rows}
 
+    def mark_dirty(self) -> None:
+        """A write failed part way: look at Lance against DuckDB again before the next write."""
+        self._repair_due = True
+
+    def rebuilt(self, table: str, column: str) -> None:
+        self._rebuild.discard((table, column))
+
     def repair(self) -> set[tuple[str, str]]:
         """Undo Lance writes that no DuckDB commit recorded; the columns that must be rebuilt.
 
         A column is rebuilt when it is new, when its definition (model, chunking, key types)
-        changed, or when its Lance data is gone.
+        changed, or when its Lance data is gone. The check runs on the first write of this
+        process and after a failed write; it is idempotent.
         """
+        if not self._repair_due:
+            return set(self._rebuild)
         rebuild = set()
         recorded = self.recorded_vectors()
         for table, column in self.catalog.semantic_columns():
@@ -185,7 +207,14 @@ class Store:
             entry = recorded.get((table, column))
             latest = self.lance.latest_version(name)
             if entry is not None and latest is not None and latest > entry.version:
+                # The restore is a new version with the recorded content; record it, so the next
+                # process does not restore again.
                 self.lance.restore(name, entry.version)
+                restored = self.lance.latest_version(name)
+                self.db.execute("UPDATE _hq.vectors SET version = ? WHERE table_name = ? AND column_name = ?",
+                                [restored, table, column])
+                entry = VectorEntry(entry.lance_name, restored, entry.fingerprint, entry.model)
+                latest = restored
             if entry is None or entry.fingerprint != self.column_fingerprint(table, column):
                 rebuild.add((table, column))
             elif latest is None or latest < entry.version:
@@ -195,28 +224,112 @@ class Store:
             if (table, column) not in current:
                 self.lance.drop(entry.lance_name)
                 self.db.execute("DELETE FROM _hq.vectors WHERE table_name = ? AND column_name = ?", [table, column])
-        return rebuild
+        self._rebuild, self._repair_due = rebuild, False
+        self._stamp = None
+        return set(rebuild)
 
     # -- reading -------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
-        """A consistent read view: one DuckDB transaction and the Lance versions it recorded."""
+        """A consistent read view: one DuckDB transaction and the Lance versions it recorded.
+
+        While it is open, its Lance versions are pinned: maintenance never deletes them.
+        """
         cursor = self.db.cursor()
+        pinned: list[tuple[str, int]] = []
         try:
             cursor.execute("BEGIN TRANSACTION")
-            versions = {(t, c): v for t, c, v in cursor.execute(
-                "SELECT table_name, column_name, version FROM _hq.vectors").fetchall()}
-            refresh_id, finished = one(cursor, "SELECT max(id), max(finished_at) FROM _hq.refreshes")
-            yield Snapshot(cursor, SnapshotStamp(refresh_id, finished, versions), self)
+            stamp = read_stamp(cursor)
+            with self._pins_lock:
+                for (t, c), v in stamp.lance_versions.items():
+                    key = (lance_name(t, c), v)
+                    self._pins[key] = self._pins.get(key, 0) + 1
+                    pinned.append(key)
+            yield Snapshot(cursor, stamp, self)
         finally:
+            with self._pins_lock:
+                for key in pinned:
+                    self._pins[key] -= 1
+                    if not self._pins[key]:
+                        del self._pins[key]
             with contextlib.suppress(Exception):
                 cursor.execute("ROLLBACK")
             cursor.close()
 
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor for single statements (a statement always reads one consistent state)."""
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.db.cursor()
+        return cur
+
+    @property
+    def stamp(self) -> SnapshotStamp:
+        """The state the store is in now (kept by the writer, which is in this process)."""
+        if self._stamp is None:
+            self.update_stamp()
+        return self._stamp
+
+    def update_stamp(self) -> None:
+        self._stamp = read_stamp(self.cursor())
+
+    def pinned_versions(self, name: str) -> set[int]:
+        with self._pins_lock:
+            return {v for (n, v) in self._pins if n == name}
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def maintain(self, *, max_fragments: int = 16) -> list[str]:
+        """Compact fragments and fold new rows into indexes, then delete Lance versions no snapshot
+        can need any more. Each compaction is a new version, recorded like any write."""
+        from dataclasses import replace
+
+        done = []
+        with self.write_lock:
+            if self._repair_due:
+                return done
+            for (table, column), entry in self.recorded_vectors().items():
+                if not self.lance.exists(entry.lance_name):
+                    continue
+                ds = self.lance.latest(entry.lance_name)
+                if ds.version != entry.version:
+                    continue
+                if len(ds.get_fragments()) > max_fragments:
+                    ds.optimize.compact_files(materialize_deletions=True)
+                    ds.optimize.optimize_indices()
+                    new_version = int(ds.version)
+                    self.db.execute("UPDATE _hq.vectors SET version = ? WHERE table_name = ? AND column_name = ?",
+                                    [new_version, table, column])
+                    view = self.vectors.cached(table, column, entry.version)
+                    if view is not None:
+                        self.vectors.put(replace(view, version=new_version))
+                    done.append(f"{table}.{column}: compacted to version {new_version}")
+                    self._stamp = None
+                    entry = VectorEntry(entry.lance_name, new_version, entry.fingerprint, entry.model)
+                keep = min(self.pinned_versions(entry.lance_name) | {entry.version})
+                old = [v["version"] for v in ds.versions() if v["version"] < keep]
+                if old:
+                    ds.cleanup_old_versions(versions=old)
+                    done.append(f"{table}.{column}: removed {len(old)} old version(s)")
+        return done
+
     def close(self) -> None:
         with contextlib.suppress(Exception):
             self.db.close()
+        if self._scratch is not None:
+            with contextlib.suppress(Exception):
+                self._scratch.close()
+
+
+def read_stamp(cursor: duckdb.DuckDBPyConnection) -> SnapshotStamp:
+    """The refresh and the Lance versions of the state `cursor` reads (one round trip)."""
+    rows = cursor.execute(
+        "SELECT r.id, r.finished_at, v.table_name, v.column_name, v.version FROM "
+        "(SELECT max(id) AS id, max(finished_at) AS finished_at FROM _hq.refreshes) r "
+        "LEFT JOIN _hq.vectors v ON true").fetchall()
+    versions = {(t, c): v for _, _, t, c, v in rows if t is not None}
+    return SnapshotStamp(rows[0][0], rows[0][1], versions)
 
 
 def table_fingerprint(spec: Table, source_kind: str) -> str:

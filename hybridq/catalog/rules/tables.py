@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from hybridq.catalog.issues import Issue, suggestion
-from hybridq.catalog.rules.context import RuleContext, is_text_type, parse_type
+from hybridq.catalog.rules.context import RuleContext, is_text_type, parse_type, type_family
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_COLUMNS = {"_score", "_chunk", "_text", "_hash", "_vector", "_file"}
@@ -75,10 +75,18 @@ def check_primary_keys(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def check_time_columns(ctx: RuleContext) -> Iterator[Issue]:
+    """time_column and label_column must name columns of their table (time_column a date or time)."""
     for tname, table in ctx.catalog.tables.items():
-        if table.time_column and not ctx.column_known(tname, table.time_column):
-            yield ctx.issue(("tables", tname, "time_column"), f"time column '{table.time_column}' is not a column of {tname}",
-                            suggestion(table.time_column, table.columns, "columns"))
+        for key in ("time_column", "label_column"):
+            name = getattr(table, key)
+            if name and not ctx.column_known(tname, name):
+                yield ctx.issue(("tables", tname, key), f"{key.replace('_', ' ')} '{name}' is not a column of {tname}",
+                                suggestion(name, table.columns, "columns"))
+        found = table.find_column(table.time_column) if table.time_column else None
+        if found and type_family(table.columns[found].type) not in ("date", "timestamp", "unknown"):
+            yield ctx.issue(("tables", tname, "time_column"),
+                            f"time column '{found}' is {table.columns[found].type}, not a date or timestamp",
+                            "questions about time compare this column with dates")
 
 
 def check_semantic_columns(ctx: RuleContext) -> Iterator[Issue]:

@@ -112,10 +112,11 @@ def finish(ctx: ReadContext, relation: str, *, cast: bool) -> tuple[pa.Table, li
             f"WHERE len({bad_expr}) > 0"
         ).fetchall()
         names = list(columns)
+        keys = ctx.table.primary_key
         for row in bad:
             file, line, bad_cols, values = row[0], row[1], row[2], dict(zip(names, row[3:]))
             detail = "; ".join(f"column {c}: cannot read {values[c]!r} as {columns[c].type}" for c in bad_cols)
-            issues.append(RowIssue(file, line, None, detail))
+            issues.append(RowIssue(file, line, _key_text(values, keys), detail))
         select = ", ".join(f"TRY_CAST({quote(c)} AS {col.type}) AS {quote(c)}" for c, col in columns.items())
         where = f"WHERE len({bad_expr}) = 0"
     else:
@@ -126,6 +127,13 @@ def finish(ctx: ReadContext, relation: str, *, cast: bool) -> tuple[pa.Table, li
         f"SELECT *, hash({hash_args}) AS _hash FROM (SELECT {select}, _file, _line FROM {relation} {where})"
     ).to_arrow_table()
     return table, issues
+
+
+def _key_text(values: dict, keys: list[str]) -> str | None:
+    """The row's primary key as read (so a row without a line number can still be found)."""
+    if not keys or any(values.get(k) is None for k in keys):
+        return None
+    return str(values[keys[0]]) if len(keys) == 1 else json.dumps([values[k] for k in keys], default=str)
 
 
 def _lit(text: str) -> str:

@@ -22,15 +22,46 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _csv_delimiter(first: str, delimiter: str | None) -> str:
+    if delimiter is not None:
+        return delimiter
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _text_encoding(encoding: str | None) -> str:
+    """The Python codec for reading a CSV as DuckDB does (a UTF-8 byte order mark is not text)."""
+    if not encoding or encoding.lower().replace("-", "").replace("_", "") == "utf8":
+        return "utf-8-sig"
+    return encoding
+
+
 def _csv_header(path, delimiter: str | None, encoding: str | None) -> list[str]:
-    with open(path, newline="", encoding=encoding or "utf-8", errors="replace") as f:
+    with open(path, newline="", encoding=_text_encoding(encoding), errors="replace") as f:
         first = f.readline()
-    if delimiter is None:
-        try:
-            delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
-    return [h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])]
+    return [h.strip() for h in next(csv.reader([first], delimiter=_csv_delimiter(first, delimiter)), [])]
+
+
+def _csv_record_lines(path, header: bool, delimiter: str | None, quote: str | None, encoding: str | None,
+                      rejected: set[int]) -> list[int]:
+    """The line each data record starts on, in file order, without blank and rejected lines."""
+    out = []
+    with open(path, newline="", encoding=_text_encoding(encoding), errors="replace") as f:
+        first = f.readline()
+        f.seek(0)
+        reader = csv.reader(f, delimiter=_csv_delimiter(first, delimiter), quotechar=quote or '"')
+        start = 1
+        for record in reader:
+            if record and not (header and start == 1) and start not in rejected:
+                out.append(start)
+            start = reader.line_num + 1
+    return out
+
+
+def _with_lines(data: pa.Table, lines: list[int]) -> pa.Table:
+    return data.set_column(data.schema.get_field_index("_line"), "_line", pa.array(lines, pa.int64()))
 
 
 def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
@@ -84,6 +115,13 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
             out.issues.append(RowIssue(shown, line, None, f"{message}" + (f" (column {column})" if column else "")))
         if rejected:
             out.partial.add(shown)
+        keys = ctx.table.primary_key
+        if keys and any(data.column(k).null_count for k in keys):
+            # rows without a key can only be reported by their line: find where each record starts
+            lines = _csv_record_lines(path, header, delimiter, opts.quote if opts else None,
+                                      opts.encoding if opts else None, {r[0] for r in rejected})
+            if len(lines) == data.num_rows:
+                data = _with_lines(data, lines)
         ctx.scratch.register(relation, data)
         try:
             typed, issues = finish(ctx, relation, cast=False)

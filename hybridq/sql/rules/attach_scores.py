@@ -8,7 +8,41 @@
 The relation __hq_rel_0 (keys and scores) is computed by the planner in one batch; its request
 records the WHERE conjuncts that narrow which rows need scores, and whether only the top k rows
 by score can reach the output. A call comparing two semantic columns (a semantic join) becomes a
-LEFT JOIN with a relation of pair scores instead.
+LEFT JOIN with a relation of pair scores instead. It runs after the rules before it in RULES
+(expand_semantic_match leaves only score calls):
+
+>>> import sqlglot
+>>> from hybridq.catalog.model import Catalog
+>>> from hybridq.sql.rules import RULES, RewriteContext, rewrite
+>>> catalog = Catalog(name="demo", tables={"tickets": {"source": "tickets", "primary_key": "ticket_id",
+...     "columns": {"ticket_id": "INTEGER", "body": {"type": "TEXT", "semantic": True}}}})
+>>> sql = "SELECT t.ticket_id, similarity(t.body, 'refund') AS s FROM tickets AS t ORDER BY s DESC LIMIT 5"
+>>> ctx = RewriteContext(catalog, sql)
+>>> tree = rewrite(sqlglot.parse_one(sql, dialect="duckdb"), ctx, RULES[:RULES.index(attach_scores)])
+>>> print(attach_scores(tree, ctx).sql("duckdb", pretty=True))
+SELECT
+  t.ticket_id,
+  t.__hq_s0 AS s
+FROM (
+  SELECT
+    __hq_t.*,
+    __hq_r.__hq_s0 AS __hq_s0
+  FROM tickets AS __hq_t
+  LEFT JOIN __hq_rel_0 AS __hq_r
+    ON __hq_t.ticket_id = __hq_r.ticket_id
+) AS t
+ORDER BY
+  s DESC
+LIMIT 5
+
+The placeholder __hq_rel_0 carries the request the planner computes:
+
+>>> from hybridq.sql.semantic import requests_in
+>>> [request] = requests_in(tree)
+>>> request.table, request.keys, [(s.name, s.kind, s.text) for s in request.scores], request.top_k
+('tickets', ['ticket_id'], [('__hq_s0', 'similarity', 'refund')], 5)
+
+More pairs: tests/sql/fixtures/attach_scores.sql.
 """
 
 from __future__ import annotations
@@ -25,7 +59,6 @@ from hybridq.sql.semantic import (
     ScoreSpec,
     call_name,
     filters_on,
-    hidden,
     placeholder,
     resolve_column,
     scopes_of,
@@ -120,8 +153,10 @@ def _top_k(scope: Scope, calls: list, request: AttachRequest) -> tuple[int | Non
     if order is None or limit is None or not order.expressions:
         return None, None
     first = order.expressions[0]
-    if not first.args.get("desc"):
-        return None, None
+    if not first.args.get("desc") or first.args.get("nulls_first"):
+        return None, None  # NULLS FIRST would put the unscored rows (NULL) ahead of the best ones
+    if limit.args.get("limit_options") is not None:
+        return None, None  # LIMIT n PERCENT / WITH TIES: not a fixed number of rows
     target = first.this
     if isinstance(target, exp.Column) and not target.table:
         for projection in select.expressions:

@@ -2,6 +2,19 @@
 
 `semantic_match(t.body, 'x')` -> `similarity(t.body, 'x') >= 0.35` (the column's threshold),
 `keyword_match(t.body, 'x')` -> `keyword_score(t.body, 'x') > 0`.
+It runs after qualify_semantic_columns, which records each column's table.
+
+>>> import sqlglot
+>>> from hybridq.catalog.model import Catalog
+>>> from hybridq.sql.rules import RewriteContext, qualify_semantic_columns
+>>> catalog = Catalog(name="demo", tables={"tickets": {"source": "tickets", "primary_key": "ticket_id",
+...     "columns": {"ticket_id": "INTEGER", "body": {"type": "TEXT", "semantic": True}}}})
+>>> sql = "SELECT ticket_id FROM tickets WHERE semantic_match(body, 'refund') AND NOT keyword_match(body, 'card')"
+>>> ctx = RewriteContext(catalog, sql)
+>>> expand_semantic_match(qualify_semantic_columns(sqlglot.parse_one(sql, dialect="duckdb"), ctx), ctx).sql("duckdb")
+"SELECT ticket_id FROM tickets WHERE SIMILARITY(tickets.body, 'refund') >= 0.35 AND NOT KEYWORD_SCORE(tickets.body, 'card') > 0"
+
+More pairs: tests/sql/fixtures/expand_semantic_match.sql.
 """
 
 from __future__ import annotations
@@ -27,13 +40,21 @@ def expand_semantic_match(expression: exp.Expression, ctx) -> exp.Expression:
             else:
                 threshold = exp.Literal.number(_default_threshold(ctx, column))
             score = exp.Anonymous(this="similarity", expressions=[column.copy(), text.copy()])
-            return exp.GTE(this=score, expression=threshold)
+            return _operand(node, exp.GTE(this=score, expression=threshold))
         if name == "keyword_match":
             score = exp.Anonymous(this="keyword_score", expressions=[e.copy() for e in node.expressions])
-            return exp.GT(this=score, expression=exp.Literal.number(0))
+            return _operand(node, exp.GT(this=score, expression=exp.Literal.number(0)))
         return node
 
     return expression.transform(transform)
+
+
+def _operand(call: exp.Expression, comparison: exp.Expression) -> exp.Expression:
+    """The comparison, parenthesized where it is the operand of another operator (`... = false`)."""
+    parent = call.parent
+    if isinstance(parent, exp.Binary) and not isinstance(parent, exp.Connector):
+        return exp.Paren(this=comparison)
+    return comparison
 
 
 def _default_threshold(ctx, column: exp.Expression) -> float:

@@ -7,6 +7,38 @@ With a text, the k best rows:
 With a column of an outer table (LATERAL), the k best rows for each outer row:
   FROM tickets t, LATERAL vector_search('kb.body', t.body, 3) AS v
   -> FROM tickets t JOIN (SELECT __hq_r.__hq_q_ticket_id, __hq_t.*, ...) AS v ON v.__hq_q_ticket_id = t.ticket_id
+
+It runs after normalize_semantic_calls and qualify_semantic_columns:
+
+>>> import sqlglot
+>>> from hybridq.catalog.model import Catalog
+>>> from hybridq.sql.rules import RewriteContext, normalize_semantic_calls, qualify_semantic_columns
+>>> catalog = Catalog(name="demo", tables={
+...     "tickets": {"source": "tickets", "primary_key": "ticket_id",
+...                 "columns": {"ticket_id": "INTEGER", "body": {"type": "TEXT", "semantic": True}}},
+...     "kb": {"source": "kb", "primary_key": "article_id",
+...            "columns": {"article_id": "INTEGER", "body": {"type": "TEXT", "semantic": True}}}})
+>>> sql = "SELECT t.ticket_id, k.article_id FROM tickets AS t, LATERAL vector_search('kb.body', t.body, 3) AS k"
+>>> ctx = RewriteContext(catalog, sql)
+>>> tree = qualify_semantic_columns(normalize_semantic_calls(sqlglot.parse_one(sql, dialect="duckdb"), ctx), ctx)
+>>> print(lower_vector_search(tree, ctx).sql("duckdb", pretty=True))
+SELECT
+  t.ticket_id,
+  k.article_id
+FROM tickets AS t
+JOIN (
+  SELECT
+    __hq_r.__hq_q_ticket_id,
+    __hq_t.*,
+    __hq_r._score AS _score,
+    __hq_r._chunk AS _chunk
+  FROM __hq_rel_0 AS __hq_r
+  JOIN kb AS __hq_t
+    ON __hq_t.article_id = __hq_r.article_id
+) AS k
+  ON k.__hq_q_ticket_id = t.ticket_id
+
+More pairs: tests/sql/fixtures/lower_vector_search.sql.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ sqlglot reads vector_search() as its own node type; it becomes a plain call like
 
 >>> import sqlglot
 >>> from hybridq.sql.rules.normalize_semantic_calls import _normalized
->>> _normalized(sqlglot.parse_one("SELECT * FROM VECTOR_SEARCH('t.c', 'x', 3)", dialect="duckdb")).sql("duckdb")
+>>> tree = sqlglot.parse_one("SELECT * FROM VECTOR_SEARCH('t.c', 'x', 3)", dialect="duckdb")
+>>> _normalized(tree).sql("duckdb", normalize_functions=False)
 "SELECT * FROM vector_search('t.c', 'x', 3)"
 """
 
@@ -30,6 +31,10 @@ def normalize_semantic_calls(expression: exp.Expression, ctx) -> exp.Expression:
             wanted = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args} or {spec.max_args}"
             raise SQLError(f"{name}() takes {wanted} arguments, got {count}", where=where_of(node, ctx.sql),
                            hint=f"usage: {spec.signature}")
+        text = node.expressions[0]
+        if name == "embed" and not (isinstance(text, exp.Literal) and text.is_string):
+            raise SQLError("embed(): the text must be a string constant", where=where_of(text, ctx.sql),
+                           hint="e.g. embed('refund delays')")
     return expression
 
 

@@ -3,7 +3,16 @@
 `similarity(body, 'x')` becomes `similarity(t.body, 'x')` when `t` is the only table in scope (or
 an enclosing one) with a column `body`; the column must be a semantic column of a catalog table.
 
->>> from hybridq.sql.rules import qualify_semantic_columns as r  # see tests/sql/fixtures
+>>> import sqlglot
+>>> from hybridq.catalog.model import Catalog
+>>> from hybridq.sql.rules import RewriteContext
+>>> catalog = Catalog(name="demo", tables={"tickets": {"source": "tickets", "primary_key": "ticket_id",
+...     "columns": {"ticket_id": "INTEGER", "body": {"type": "TEXT", "semantic": True}}}})
+>>> sql = "SELECT similarity(body, 'refund') AS s FROM tickets AS t"
+>>> qualify_semantic_columns(sqlglot.parse_one(sql, dialect="duckdb"), RewriteContext(catalog, sql)).sql("duckdb")
+"SELECT SIMILARITY(t.body, 'refund') AS s FROM tickets AS t"
+
+More pairs: tests/sql/fixtures/qualify_semantic_columns.sql.
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ def qualify_semantic_columns(expression: exp.Expression, ctx) -> exp.Expression:
             ref, _ = resolve_column(column, scope, ctx.catalog, ctx.sql, name)
             qualified = exp.column(ref.column, table=ref.alias)
             qualified.meta.update(column.meta)
+            # keep the names' positions in the query text, for errors raised by later rules
+            qualified.this.meta.update(column.this.meta)
+            if isinstance(column.args.get("table"), exp.Identifier):
+                qualified.args["table"].meta.update(column.args["table"].meta)
             qualified.meta["hq_table"] = ref.table
             column.replace(qualified)
     return expression

@@ -1,0 +1,195 @@
+"""Live refresh benchmarks: freshness in watch mode, bulk ingest, incremental refresh.
+
+    .venv/bin/python bench/bench_live.py                  # 10,000 and 100,000 documents
+    .venv/bin/python bench/bench_live.py --sizes 10000    # quicker
+
+Every figure is a ratio to a baseline measured in the same run:
+- freshness: latency from a file write to the change being visible to a similarity query, with
+  the store in watch mode (p50, p99); the 100k store's p50 as a ratio of the 10k store's;
+- ingest: documents per second of a full build vs raw sentence-transformers encode of the same
+  chunks (same model, same batch size);
+- incremental: a refresh after changing 1% of the documents, as a share of the full build time.
+Stores are kept under bench/.cache/ between runs (delete it to rebuild).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import hybridq  # noqa: E402
+from examples.acme.ticket_text import STYLES, TOPICS, compose_ticket  # noqa: E402
+from hybridq.embed.chunking import chunk_text  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+CATALOG = """\
+version: 1
+name: live{n}
+store: .hybridq/live
+sources:
+  docs: {{kind: documents, path: "docs/{{shard}}/{{doc_id}}.md", refresh: {{mode: watch, debounce_ms: 20}}}}
+tables:
+  docs:
+    source: docs
+    primary_key: doc_id
+    columns:
+      shard: VARCHAR
+      doc_id: VARCHAR
+      body: {{type: TEXT, semantic: true}}
+"""
+
+
+def document(rng: random.Random) -> str:
+    topic, style = rng.choice(TOPICS), rng.choice(STYLES)
+    subject, body = compose_ticket(rng, topic, style, {})
+    return f"# {subject}\n\n{body}\n"
+
+
+def path_of(root: Path, doc_id: int) -> Path:
+    return root / "docs" / f"s{doc_id % 100:02d}" / f"d{doc_id:07d}.md"
+
+
+def make_project(n: int) -> Path:
+    root = CACHE / f"live_{n}"
+    if (root / "catalog.yaml").exists() and (root / ".complete").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    rng = random.Random(n)
+    for i in range(n):
+        path = path_of(root, i)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(document(rng))
+    (root / "catalog.yaml").write_text(CATALOG.format(n=n))
+    (root / ".complete").write_text("ok")
+    return root
+
+
+def build(root: Path) -> tuple[hybridq.Session, float | None]:
+    """Open the store, building it if needed; the build time (None when it was cached)."""
+    hq = hybridq.connect(root / "catalog.yaml")
+    built = (root / ".hybridq" / "live" / "built").exists()
+    t0 = time.perf_counter()
+    hq.refresh()
+    seconds = time.perf_counter() - t0
+    (root / ".hybridq" / "live" / "built").write_text(f"{seconds}")
+    return hq, None if built else seconds
+
+
+def raw_encode_seconds(hq, root: Path) -> tuple[float, int]:
+    """Raw sentence-transformers encode of every chunk of every document, as the build embeds them."""
+    cfg = hq.catalog.tables["docs"].columns["body"].semantic
+    chunks = []
+    for path in sorted((root / "docs").rglob("*.md")):
+        chunks.extend(chunk_text(path.read_text().strip(), cfg.chunk_tokens, cfg.overlap_tokens))
+    unique = list(dict.fromkeys(chunks))
+    model = hq.embedder._load()
+    t0 = time.perf_counter()
+    model.encode(unique, batch_size=hq.catalog.embedding.batch_size, normalize_embeddings=True,
+                 convert_to_numpy=True, show_progress_bar=False)
+    return time.perf_counter() - t0, len(unique)
+
+
+def freshness(hq, root: Path, events: int, seed: int = 1) -> list[float]:
+    """Milliseconds from a file write to the change being visible, for adds, edits and deletes."""
+    rng = random.Random(seed)
+    stop = threading.Event()
+    watcher = threading.Thread(target=hq.watch, kwargs={"stop": stop}, daemon=True)
+    watcher.start()
+    time.sleep(1.0)
+    latencies = []
+    n = sum(1 for _ in (root / "docs").rglob("*.md"))
+    try:
+        for i in range(events):
+            kind = ("add", "edit", "delete")[i % 3]
+            probe = f"probe {i} {rng.choice(TOPICS)} zebra {rng.randrange(10**6)} lighthouse"
+            if kind == "add":
+                doc_id = 9_000_000 + i
+                path = path_of(root, doc_id)
+            else:
+                doc_id = rng.randrange(n)
+                path = path_of(root, doc_id)
+                if not path.exists():
+                    continue
+            name = path.stem
+            query = f"SELECT similarity(body, '{probe}') FROM docs WHERE doc_id = '{name}'"
+            t0 = time.perf_counter()
+            if kind == "delete":
+                path.unlink()
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(f"# {probe}\n\n{probe}\n")
+            while True:
+                rows = hq.sql(query).rows
+                visible = (not rows) if kind == "delete" else bool(rows and rows[0][0] is not None and rows[0][0] > 0.9)
+                if visible:
+                    break
+                if time.perf_counter() - t0 > 30:
+                    raise RuntimeError(f"event {i} ({kind} {name}) never became visible")
+                time.sleep(0.003)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+    return latencies
+
+
+def incremental(hq, root: Path, build_seconds: float, share: float = 0.01, seed: int = 2) -> float:
+    rng = random.Random(seed)
+    paths = sorted((root / "docs").rglob("*.md"))
+    for path in rng.sample(paths, k=max(1, int(len(paths) * share))):
+        path.write_text(document(rng))
+    t0 = time.perf_counter()
+    report = hq.refresh()
+    seconds = time.perf_counter() - t0
+    print(f"  incremental refresh: {report.summary()}")
+    return seconds / build_seconds
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--events", type=int, default=60)
+    args = parser.parse_args()
+    p50s = {}
+    for n in args.sizes:
+        print(f"== {n:,} documents")
+        root = make_project(n)
+        hq, build_seconds = build(root)
+        if build_seconds is None:
+            build_seconds = float((root / ".hybridq" / "live" / "built").read_text() or 0)
+            print(f"  store cached (built earlier in {build_seconds:.1f} s)")
+        else:
+            docs = n
+            encode_seconds, chunks = raw_encode_seconds(hq, root)
+            print(f"  ingest: {docs / build_seconds:,.0f} docs/s for the full build ({build_seconds:.1f} s); "
+                  f"raw encode of the same {chunks:,} chunks: {docs / encode_seconds:,.0f} docs/s; "
+                  f"ratio {encode_seconds / build_seconds:.2f} (target >= 0.85)")
+        ratio = incremental(hq, root, build_seconds)
+        print(f"  incremental: refresh after changing 1% of documents = {ratio:.3f} of the full build (target <= 0.05)")
+        lat = freshness(hq, root, args.events)
+        p50s[n] = statistics.median(lat)
+        print(f"  freshness over {len(lat)} events: p50 {p50s[n]:.0f} ms, p99 {pct(lat, 0.99):.0f} ms, "
+              f"max {max(lat):.0f} ms (targets: p50 <= 100, p99 <= 400)")
+        hq.close()
+    if len(p50s) > 1:
+        small, large = min(p50s), max(p50s)
+        print(f"freshness p50 growth {large:,} vs {small:,} documents: {p50s[large] / p50s[small]:.2f}x (target <= 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+"""Composing SQL from a QuerySpec: root table, join paths over the catalog's relationships, and
+readable SQL built with sqlglot.
+
+Tables reached from the root through many-to-one steps are joined (no row is duplicated);
+conditions on tables reached through a one-to-many step become EXISTS subqueries, so a customer
+with three matching tickets is still listed or counted once. A join path that is not unique is
+reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from hybridq.catalog.model import Catalog
+from hybridq.nl.lexicon import Lexicon
+from hybridq.nl.parse import Refusal
+from hybridq.nl.spec import Condition, Measure, QuerySpec
+
+
+@dataclass(frozen=True)
+class Step:
+    """One hop along a relationship: from `src` to `dst` joining src.src_col = dst.dst_col."""
+
+    src: str
+    dst: str
+    src_col: str
+    dst_col: str
+    up: bool  # many-to-one (from the table holding the foreign key to the one it refers to)
+
+
+def neighbours(catalog: Catalog, table: str) -> list[Step]:
+    out = []
+    for rel in catalog.relationships:
+        ft, fc = rel.from_.split(".")
+        tt, tc = rel.to.split(".")
+        ft, tt = catalog.find_table(ft), catalog.find_table(tt)
+        if ft == table:
+            out.append(Step(ft, tt, fc, tc, True))
+        if tt == table:
+            out.append(Step(tt, ft, tc, fc, False))
+    return out
+
+
+def join_path(catalog: Catalog, src: str, dst: str) -> list[Step]:
+    """The shortest path of relationships from src to dst; ambiguity (two shortest paths) is refused."""
+    if src == dst:
+        return []
+    paths: dict[str, list[list[Step]]] = {src: [[]]}
+    queue = deque([src])
+    while queue:
+        table = queue.popleft()
+        for step in neighbours(catalog, table):
+            new = [p + [step] for p in paths[table]]
+            if step.dst not in paths:
+                paths[step.dst] = new
+                queue.append(step.dst)
+            elif len(paths[step.dst][0]) == len(new[0]) and step.dst != src:
+                paths[step.dst] = paths[step.dst] + new
+    found = paths.get(dst)
+    if not found:
+        raise Refusal([dst], {}, f"no relationship in the catalog connects {src} and {dst}")
+    distinct = {tuple(p) for p in found}
+    if len(distinct) > 1:
+        routes = [" -> ".join([src] + [s.dst for s in p]) for p in distinct]
+        raise Refusal([dst], {dst: routes}, f"{src} and {dst} are connected in more than one way: " + "; ".join(routes))
+    return found[0]
+
+
+def col(table: str, column: str) -> exp.Column:
+    return exp.column(column, table=table)
+
+
+def parse_sql(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(sql, dialect="duckdb")
+
+
+class Composer:
+    def __init__(self, spec: QuerySpec, lexicon: Lexicon):
+        self.spec = spec
+        self.lex = lexicon
+        self.catalog = lexicon.catalog
+        self.joined: dict[str, list[Step]] = {spec.root: []}
+
+    # -- joins ---------------------------------------------------------------------------------
+
+    def reach(self, table: str) -> tuple[list[Step], bool]:
+        """The path from the root to `table`, and whether it only goes up (joinable without fan-out)."""
+        path = join_path(self.catalog, self.spec.root, table)
+        return path, all(s.up for s in path)
+
+    def need_join(self, table: str, why: str) -> None:
+        path, up = self.reach(table)
+        if not up:
+            raise Refusal([table], {}, f"{why} needs {table}, but one {self.spec.root} row matches many {table} rows "
+                          f"there; ask about {table} instead")
+        for i, step in enumerate(path):
+            self.joined.setdefault(step.dst, path[: i + 1])
+
+    # -- conditions ----------------------------------------------------------------------------
+
+    def predicate(self, cond: Condition) -> exp.Expression:
+        t = cond.table
+        if cond.kind == "value":
+            column = col(t, cond.column)
+            values = [exp.Literal.string(v) for v in cond.values]
+            node = exp.EQ(this=column, expression=values[0]) if len(values) == 1 else exp.In(this=column, expressions=values)
+        elif cond.kind == "term":
+            node = parse_sql(self.catalog.glossary[cond.term].sql)
+        elif cond.kind == "compare":
+            node = _compare(col(t, cond.column), cond.op, cond.values)
+        elif cond.kind == "time":
+            start, end = cond.values
+            parts = []
+            if start is not None:
+                parts.append(exp.GTE(this=col(t, cond.column), expression=_date(start)))
+            if end is not None:
+                parts.append(exp.LT(this=col(t, cond.column), expression=_date(end)))
+            node = exp.and_(*parts)
+        elif cond.kind == "semantic":
+            node = exp.Anonymous(this="semantic_match", expressions=[col(t, cond.column), exp.Literal.string(cond.text)])
+        elif cond.kind == "exists":
+            return self.exists(t, [], cond.negated)
+        elif cond.kind == "count_compare":
+            return _compare(self.correlated(cond.measure), cond.op, cond.values)
+        elif cond.kind == "measure_compare":
+            return _compare(self.correlated(cond.measure), cond.op, cond.values)
+        elif cond.kind == "above_average":
+            return self.above_average(cond)
+        else:  # pragma: no cover
+            raise ValueError(cond.kind)
+        return exp.Not(this=exp.Paren(this=node)) if cond.negated else node
+
+    def place(self, cond: Condition) -> tuple[str, exp.Expression]:
+        """('where', predicate) for the root or a joined table, else an EXISTS on the table's rows."""
+        if cond.kind in ("exists", "count_compare", "measure_compare", "above_average"):
+            return "where", self.predicate(cond)
+        path, up = self.reach(cond.table)
+        if up:
+            for i, step in enumerate(path):
+                self.joined.setdefault(step.dst, path[: i + 1])
+            return "where", self.predicate(cond)
+        negated = cond.negated
+        inner = Condition(**{**cond.__dict__, "negated": False})
+        return "where", self.exists(cond.table, [self.predicate(inner)], negated)
+
+    def exists(self, table: str, predicates: list[exp.Expression], negated: bool) -> exp.Expression:
+        """EXISTS (rows of `table`, reached from the root, satisfying the predicates)."""
+        path, _ = self.reach(table)
+        if not path:
+            raise Refusal([table], {}, f"cannot relate {table} to itself")
+        first = path[0]
+        sub = exp.select(exp.Literal.number(1)).from_(exp.to_table(path[-1].dst))
+        for step in reversed(path[1:]):
+            sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
+                                                               expression=col(step.dst, step.dst_col)))
+        correlation = exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col))
+        sub = sub.where(exp.and_(correlation, *predicates))
+        node = exp.Exists(this=sub)
+        return exp.Not(this=node) if negated else node
+
+    def measure_sql(self, m: Measure) -> exp.Expression:
+        if m.kind == "metric":
+            return parse_sql(self.catalog.glossary[m.term].sql)
+        if m.kind == "count":
+            if m.table == self.spec.root:
+                return exp.Count(this=exp.Star())
+            key = self.catalog.tables[m.table].primary_key
+            return exp.Count(this=exp.Distinct(expressions=[col(m.table, key[0])]))
+        func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[m.kind]
+        return func(this=col(m.table, m.column))
+
+    def correlated(self, m: Measure) -> exp.Expression:
+        """The measure over the rows related to the current root row (a scalar subquery)."""
+        path, up = self.reach(m.table)
+        if up or not path:
+            raise Refusal([m.table], {}, f"cannot compute a per-{self.spec.root} value of {m.table}")
+        agg = exp.Count(this=exp.Star()) if m.kind == "count" else self.measure_sql(m)
+        sub = exp.select(agg).from_(exp.to_table(path[-1].dst))
+        for step in reversed(path[1:]):
+            sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
+                                                               expression=col(step.dst, step.dst_col)))
+        first = path[0]
+        sub = sub.where(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)))
+        return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)]) if m.kind == "count" \
+            else exp.Subquery(this=sub)
+
+    def above_average(self, cond: Condition) -> exp.Expression:
+        if cond.measure is None:
+            avg = exp.select(exp.Avg(this=col(cond.table, cond.column))).from_(exp.to_table(cond.table))
+            self.need_join(cond.table, "the comparison")
+            return _compare(col(cond.table, cond.column), cond.op, [exp.Subquery(this=avg)])
+        per_row = self.correlated(cond.measure)
+        key = self.catalog.tables[self.spec.root].primary_key[0]
+        inner = exp.select(exp.alias_(per_row, "v")).from_(exp.to_table(self.spec.root))
+        avg = exp.select(exp.Avg(this=exp.column("v"))).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("per_row"))))
+        del key
+        return _compare(per_row, cond.op, [exp.Subquery(this=avg)])
+
+    # -- the query -----------------------------------------------------------------------------
+
+    def compose(self) -> exp.Select:
+        spec = self.spec
+        select = exp.select().from_(exp.to_table(spec.root))
+        projections: list[exp.Expression] = []
+        group_by: list[exp.Expression] = []
+        having: list[exp.Expression] = []
+        where: list[exp.Expression] = []
+        aggregate = bool(spec.measures)
+        for group in spec.groups:
+            if group.term is not None:
+                expr = parse_sql(self.catalog.glossary[group.term].sql)
+                for table in {c.table for c in expr.find_all(exp.Column) if c.table}:
+                    self.need_join(self.catalog.find_table(table), "grouping")
+                alias = _alias(self.catalog.glossary[group.term].term)
+                projections.append(exp.alias_(expr, alias))
+                group_by.append(expr.copy())
+            elif group.column is not None:
+                self.need_join(group.table, "grouping")
+                projections.append(col(group.table, group.column))
+                group_by.append(col(group.table, group.column))
+            else:  # grouping by an entity: its key and label
+                self.need_join(group.table, "grouping")
+                for c in self.identity(group.table):
+                    projections.append(col(group.table, c))
+                    group_by.append(col(group.table, c))
+        for cond in spec.conditions:
+            if cond.kind == "measure_compare" and aggregate and cond.measure and cond.measure.table == spec.root \
+                    and group_by:
+                having.append(_compare(self.measure_sql(cond.measure), cond.op, cond.values))
+                continue
+            if cond.kind == "count_compare" and aggregate and group_by and cond.measure.table == spec.root:
+                having.append(_compare(exp.Count(this=exp.Star()), cond.op, cond.values))
+                continue
+            _, predicate = self.place(cond)
+            where.append(predicate)
+        order: list[exp.Expression] = []
+        limit = None
+        if aggregate:
+            for m in spec.measures:
+                projections.append(exp.alias_(self.measure_sql(m), m.alias))
+            if spec.ranking is not None and spec.ranking.kind == "measure":
+                order.append(exp.Ordered(this=exp.column(spec.measures[0].alias), desc=spec.ranking.desc))
+                limit = spec.ranking.limit
+        else:
+            entity = spec.entity or spec.root
+            for c in self.identity(entity):
+                projections.append(col(entity, c))
+        for table, column in spec.show_columns:
+            node = col(table, column)
+            if all(p.sql() != node.sql() for p in projections):
+                self.need_join(table, "showing a column")
+                projections.append(node)
+                if aggregate and group_by:
+                    group_by.append(node.copy())
+        ranking = spec.ranking
+        if ranking is not None and ranking.kind == "semantic":
+            self.need_join(ranking.table, "ranking by meaning") if self.reach(ranking.table)[1] else None
+            score = exp.Anonymous(this="similarity", expressions=[col(ranking.table, ranking.column),
+                                                                   exp.Literal.string(ranking.text)])
+            if self.reach(ranking.table)[1]:
+                projections.append(exp.alias_(score, "score"))
+            else:
+                inner = exp.select(exp.Max(this=score)).from_(exp.to_table(ranking.table))
+                path, _ = self.reach(ranking.table)
+                first = path[0]
+                inner = inner.where(exp.EQ(this=col(first.dst, first.dst_col), expression=col(spec.root, first.src_col)))
+                projections.append(exp.alias_(exp.Subquery(this=inner), "score"))
+            order.append(exp.Ordered(this=exp.column("score"), desc=True))
+            limit = ranking.limit or 10
+        elif ranking is not None and ranking.kind == "column":
+            self.need_join(ranking.table, "ordering")
+            node = col(ranking.table, ranking.column)
+            if all(p.sql() != node.sql() for p in projections):
+                projections.append(node)
+            order.append(exp.Ordered(this=node.copy(), desc=ranking.desc, nulls_first=False))
+            limit = ranking.limit
+        for table, path in sorted(self.joined.items(), key=lambda kv: len(kv[1])):
+            if not path:
+                continue
+            step = path[-1]
+            select = select.join(exp.to_table(step.dst),
+                                 on=exp.EQ(this=col(step.src, step.src_col), expression=col(step.dst, step.dst_col)))
+        select = select.select(*projections)
+        if where:
+            select = select.where(exp.and_(*where))
+        if group_by:
+            select = select.group_by(*group_by)
+        if having:
+            select = select.having(exp.and_(*having))
+        if order:
+            select = select.order_by(*order)
+        if limit:
+            select = select.limit(limit)
+        return select
+
+    def identity(self, table: str) -> list[str]:
+        """Columns that identify a row in an answer: its key and its label."""
+        spec = self.catalog.tables[table]
+        out = list(spec.primary_key[:1])
+        label = self.lex.label_column(table)
+        if label not in out:
+            out.append(label)
+        return out
+
+
+def _compare(left: exp.Expression, op: str, values: list) -> exp.Expression:
+    vals = [v if isinstance(v, exp.Expression) else exp.Literal.number(_number(v)) for v in values]
+    if op == "between":
+        return exp.Between(this=left, low=vals[0], high=vals[1])
+    cls = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}[op]
+    return cls(this=left, expression=vals[0])
+
+
+def _number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _date(d: dt.date) -> exp.Expression:
+    return exp.Cast(this=exp.Literal.string(d.isoformat()), to=exp.DataType.build("DATE"))
+
+
+def _alias(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "value"

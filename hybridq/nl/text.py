@@ -1,0 +1,88 @@
+"""Words of a question: tokens with their positions, normal forms, numbers with units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words (hyphenated words split: "mid-market" is "mid market"), numbers with their unit, quoted
+# phrases, comparison signs, and , ; ? (they end clauses). Other punctuation is dropped.
+TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_']*|\"[^\"]*\"|"
+                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?]", re.IGNORECASE)
+QUOTED = re.compile(r"^[\"'](.*)[\"']$", re.S)
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    start: int
+    end: int
+    norm: str  # lower case, singular
+    number: float | None = None
+    quoted: str | None = None  # the phrase inside quotes
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "analyses": "analysis",
+             "statuses": "status", "indices": "index", "data": "data", "news": "news", "series": "series",
+             "sales": "sales", "less": "less", "business": "business", "analytics": "analytics", "this": "this",
+             "has": "has", "was": "was", "is": "is", "its": "its", "us": "us", "plus": "plus", "bus": "bus",
+             "process": "process", "access": "access", "address": "address", "class": "class", "across": "across",
+             "success": "success", "status": "status", "days": "day", "gas": "gas", "yes": "yes", "always": "always"}
+
+
+def singular(word: str) -> str:
+    w = word.lower()
+    if w in IRREGULAR:
+        return IRREGULAR[w]
+    if len(w) <= 3 or w.endswith(("ss", "us", "is")):
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if w.endswith(("ches", "shes", "xes", "zes", "sses")):
+        return w[:-2]
+    if w.endswith("s"):
+        return w[:-1]
+    return w
+
+
+MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "%": 1.0, "x": 1.0}
+
+
+def parse_number(text: str) -> float | None:
+    m = re.fullmatch(r"\$?(\d[\d,]*(?:\.\d+)?)\s?(k|m|mm|bn|b|%|x)?", text.strip(), re.IGNORECASE)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ""))
+    unit = (m.group(2) or "").lower()
+    return value * MULTIPLIERS.get(unit, 1.0)
+
+
+WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "fifty": 50, "hundred": 100,
+                "dozen": 12}
+
+
+def tokenize(question: str) -> list[Token]:
+    tokens = []
+    for m in TOKEN.finditer(question):
+        text = m.group(0)
+        quoted = QUOTED.match(text)
+        if quoted and len(text) >= 2:
+            tokens.append(Token(text, m.start(), m.end(), quoted.group(1).lower(), quoted=quoted.group(1)))
+            continue
+        number = parse_number(text)
+        if number is None and text.lower() in WORD_NUMBERS:
+            number = float(WORD_NUMBERS[text.lower()])
+        norm = text.lower() if number is not None else singular(text.strip("'"))
+        tokens.append(Token(text, m.start(), m.end(), norm, number=number))
+    return tokens
+
+
+def normalize_phrase(phrase: str) -> tuple[str, ...]:
+    """The normal form of a catalog phrase: singular lower-case words (underscores split)."""
+    words = re.findall(r"[A-Za-z0-9]+", phrase.replace("_", " ").replace("-", " "))
+    return tuple(singular(w) for w in words)

@@ -1,0 +1,126 @@
+"""Live mode: file-system events applied to the store within tens of milliseconds.
+
+Events are grouped with a short debounce (the sources' `refresh.debounce_ms`, not the watcher
+library's default of more than a second), mapped to the tables whose source names the file, and
+applied by a refresh limited to those files. Sources with `refresh.mode: poll` are refreshed on
+their interval; `manual` sources only by an explicit refresh.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import watchfiles
+
+from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
+
+MAINTAIN_AFTER_WRITES = 20
+
+
+class Watcher:
+    def __init__(self, session, *, log: Callable[[str], None] | None = None, ready: Callable[[], None] | None = None,
+                 stop: threading.Event | None = None):
+        self.session = session
+        self.log = log or (lambda line: None)
+        self.ready = ready or (lambda: None)
+        self.stop = stop or threading.Event()
+        catalog = session.catalog
+        self.watched: dict[str, object] = {}  # table -> matcher of its source's files
+        self.polled: dict[str, float] = {}  # table -> interval
+        roots: set[Path] = set()
+        for table, spec in catalog.tables.items():
+            source = catalog.sources[spec.source]
+            if source.refresh.mode == "watch":
+                self.watched[table] = _matcher(catalog.base_dir, source.path)
+                roots.add(watch_root(catalog.base_dir, source.path))
+            elif source.refresh.mode == "poll":
+                self.polled[table] = source.refresh.interval_seconds
+        self.roots = sorted(_existing(r) for r in roots)
+        modes = [catalog.sources[catalog.tables[t].source].refresh for t in self.watched]
+        self.debounce = min((m.debounce_ms for m in modes), default=30)
+        self.writes = 0
+
+    def run(self) -> None:
+        next_poll = {t: time.monotonic() + i for t, i in self.polled.items()}
+        # The owner keeps the model loaded: the first change or query should not wait for it.
+        threading.Thread(target=lambda: self.session.embedder.embed(["warm up"]), daemon=True).start()
+        self.ready()
+        if not self.roots:
+            while not self.stop.wait(0.2):
+                self._poll(next_poll)
+            return
+        for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
+                                        step=max(1, min(10, self.debounce)), stop_event=self.stop,
+                                        rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
+            if changes:
+                self._apply(changes)
+            elif self.writes >= MAINTAIN_AFTER_WRITES:
+                self._maintain()
+            self._poll(next_poll)
+
+    def _apply(self, changes: set) -> None:
+        paths: dict[str, list[str]] = {}
+        for _change, path in changes:
+            for table, matches in self.watched.items():
+                if matches(path):
+                    paths.setdefault(table, []).append(path)
+        if not paths:
+            return
+        try:
+            report = self.session.refresh(paths=paths)
+        except Exception as exc:  # keep watching; the problem is reported and the next change retries
+            self.log(f"{_now()} refresh failed: {exc}")
+            return
+        if report.changed:
+            self.writes += 1
+            files = sorted({os.path.relpath(p, self.session.catalog.base_dir) for ps in paths.values() for p in ps})
+            shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+            self.log(f"{_now()} {report.summary()} [{shown}]")
+        for source, issue in report.issues:
+            self.log(f"{_now()} {source}: {issue.format()}")
+
+    def _maintain(self) -> None:
+        """While idle: compact what the small writes left behind, drop versions nobody reads."""
+        self.writes = 0
+        try:
+            for line in self.session.store.maintain():
+                self.log(f"{_now()} maintenance: {line}")
+        except Exception as exc:  # maintenance is an optimisation; never stop watching for it
+            self.log(f"{_now()} maintenance skipped: {exc}")
+
+    def _poll(self, next_poll: dict[str, float]) -> None:
+        due = [t for t, at in next_poll.items() if time.monotonic() >= at]
+        if not due:
+            return
+        for t in due:
+            next_poll[t] = time.monotonic() + self.polled[t]
+        report = self.session.refresh(due)
+        if report.changed:
+            self.log(f"{_now()} {report.summary()} [poll]")
+
+
+def _matcher(base_dir: Path, pattern: str) -> Callable[[str], bool]:
+    """Whether a changed path is one of the source's files (the catalog's folder taken literally)."""
+    full = os.path.normpath(resolve(base_dir, pattern))
+    if not is_pattern(pattern):
+        return lambda path: os.path.normpath(path) == full
+    root, rest = split_pattern(base_dir, pattern)
+    regex = re.compile(re.escape(str(root) + os.sep) + template_regex(rest).pattern.lstrip("^"))
+    return lambda path: regex.match(os.path.normpath(path)) is not None
+
+
+def _existing(path: Path) -> Path:
+    """The nearest existing folder (a watched folder may not exist yet)."""
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
+def _now() -> str:
+    return datetime.now().strftime("%H:%M:%S.%f")[:-3]
