@@ -261,6 +261,44 @@ def explain(catalog_file, query, fmt):
         click.echo(str(plan))
 
 
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.argument("question")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format of the rows.")
+@click.option("--llm/--no-llm", default=None, help="Ask the configured language model (default: only as fallback).")
+@click.option("--sql-only", is_flag=True, help="Print the SQL without running it.")
+@friendly
+def ask(catalog_file, question, fmt, llm, sql_only):
+    """Answer a question in words: prints the SQL, what each part of the question became, and the rows.
+
+    A question with words the catalog cannot place is not guessed: the words are named with the
+    closest catalog terms, and the command exits with 2.
+
+    \b
+    hybridq ask catalogs/acme.yaml "ARR by region"
+    hybridq ask catalogs/acme.yaml "enterprise customers with tickets mentioning data export"
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        if sql_only and hasattr(hq, "store"):
+            from hybridq.nl import question_to_sql
+
+            _, answer = question_to_sql(hq, question)
+        else:
+            answer = hq.ask(question, llm=llm)
+    if answer.refused:
+        err.print(answer.explain(), style="yellow", markup=False)
+        raise SystemExit(2)
+    if fmt == "json":
+        click.echo(json.dumps(answer.to_dict(), indent=2, default=str))
+        return
+    err.print(answer.sql, markup=False, highlight=False)
+    err.print(answer.explain(), style="dim", markup=False)
+    if answer.result is not None:
+        print_result(answer.result, fmt)
+
+
 def print_result(result, fmt: str, max_width: int = 80) -> None:
     table = result.to_arrow()
     if fmt == "json":

@@ -9,6 +9,7 @@ owner instead of opening the file: same results, same errors, never a lock error
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -60,6 +61,18 @@ def read_owner(store_dir: Path) -> OwnerInfo | None:
     except (OSError, ValueError, TypeError):
         return None
     return info if _alive(info.pid) else None
+
+
+def arrow_bytes(table: pa.Table) -> bytes:
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def arrow_table(data: bytes) -> pa.Table:
+    with pa.ipc.open_stream(io.BytesIO(data)) as reader:
+        return reader.read_all()
 
 
 # -- the owner's side --------------------------------------------------------------------------
@@ -145,11 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.path == f"{API}/sql":
                 result = session.sql(body["sql"])
-                sink = io.BytesIO()
-                table = result.to_arrow()
-                with pa.ipc.new_stream(sink, table.schema) as writer:
-                    writer.write_table(table)
-                self._reply(200, sink.getvalue(), "application/vnd.apache.arrow.stream",
+                self._reply(200, arrow_bytes(result.to_arrow()), "application/vnd.apache.arrow.stream",
                             {"X-Hybridq-Snapshot": json.dumps(result.snapshot.to_dict())})
             elif self.path == f"{API}/explain":
                 self._json(200, session.explain(body["sql"]).to_dict())
@@ -158,7 +167,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(200, {"summary": report.summary(), "changed": report.changed,
                                  "issues": [f"{s}: {i.format()}" for s, i in report.issues]})
             elif self.path == f"{API}/ask":
-                self._json(200, session.ask(body["question"]).to_dict())
+                answer = session.ask(body["question"], llm=body.get("llm"))
+                payload = answer.to_dict()
+                if answer.result is not None:  # the rows travel as Arrow, so their types survive
+                    payload["arrow"] = base64.b64encode(arrow_bytes(answer.result.to_arrow())).decode()
+                self._json(200, payload)
             else:
                 self._json(404, {"error": {"type": "OwnerError", "message": f"no such endpoint {self.path}",
                                            "hint": None, "where": None}})

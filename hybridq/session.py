@@ -7,20 +7,17 @@ that process: the same methods, results and errors either way (DESIGN invariant 
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 import time
 from pathlib import Path
 from typing import Callable
 
-import pyarrow as pa
-
 from hybridq.catalog.model import Catalog
 from hybridq.catalog.validate import load_catalog
 from hybridq.embed.embedder import Embedder, SentenceTransformerEmbedder
 from hybridq.errors import StoreError
-from hybridq.owner import OwnerClient, OwnerServer, read_owner
+from hybridq.owner import OwnerClient, OwnerServer, arrow_table, read_owner
 from hybridq.refresh.pipeline import ProgressSink, Refresher
 from hybridq.refresh.report import RefreshReport
 from hybridq.result import Result
@@ -119,13 +116,13 @@ class Session:
 
         return explain_query(self, query)
 
-    def ask(self, question: str):
+    def ask(self, question: str, *, llm: bool | None = None):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
         `sql()`), what each part of the question became, and the rows; or a refusal naming the
         words that could not be placed."""
         from hybridq.nl import ask
 
-        return ask(self, question)
+        return ask(self, question, llm=llm)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -163,8 +160,7 @@ class RemoteSession:
 
     def sql(self, query: str) -> Result:
         response = self.client.post("/sql", {"sql": query})
-        with pa.ipc.open_stream(io.BytesIO(response.content)) as reader:
-            table = reader.read_all()
+        table = arrow_table(response.content)
         stamp = SnapshotStamp.from_dict(json.loads(response.headers["X-Hybridq-Snapshot"]))
         return Result(table, stamp, query)
 
@@ -180,6 +176,11 @@ class RemoteSession:
         from hybridq.refresh.status import TableStatus
 
         return [TableStatus.from_dict(d) for d in self.client.get("/status").json()]
+
+    def ask(self, question: str, *, llm: bool | None = None):
+        from hybridq.nl.answer import Answer
+
+        return Answer.from_dict(self.client.post("/ask", {"question": question, "llm": llm}).json())
 
     def watch(self, **_ignored) -> None:
         raise StoreError(f"the store is already kept live by process {self.owner_pid}",

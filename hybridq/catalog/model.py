@@ -153,6 +153,18 @@ class Embedding(Strict):
     )
 
 
+class LLMSettings(Strict):
+    """An optional OpenAI-compatible chat endpoint for questions the catalog alone cannot answer."""
+
+    base_url: str | None = Field(None, description="e.g. http://127.0.0.1:8000/v1 (or HYBRIDQ_LLM_BASE_URL)")
+    model: str = Field("gpt-4o-mini", description="Model name sent to the endpoint (or HYBRIDQ_LLM_MODEL).")
+    api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable that holds the API key.")
+    mode: Literal["off", "fallback", "always"] = Field(
+        "fallback", description="fallback: only when the catalog cannot place every word; always: every question.")
+    max_rounds: int = Field(3, ge=1, le=10, description="Attempts, each fed the previous error.")
+    timeout_seconds: float = Field(60.0, gt=0)
+
+
 class Catalog(Strict):
     version: Literal[1] = 1
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -160,6 +172,7 @@ class Catalog(Strict):
     store: str | None = Field(None, description="Store directory, relative to the catalog file. Default .hybridq/<name>.")
     today: dt.date | None = Field(None, description="The date questions are relative to ('last quarter'); default: the real today.")
     embedding: Embedding = Field(default_factory=Embedding)
+    llm: LLMSettings | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
     relationships: list[Relationship] = Field(default_factory=list)

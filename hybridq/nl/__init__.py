@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from hybridq.errors import NLError
 from hybridq.nl.answer import Answer
 from hybridq.nl.compose import Composer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
+from hybridq.nl.llm import LLMConfig, ask_llm
 from hybridq.nl.parse import Parser, Refusal
+from hybridq.nl.spec import Words
 
 
 def lexicon_for(session) -> Lexicon:
@@ -53,12 +56,33 @@ def question_to_sql(session, question: str) -> tuple[str | None, Answer]:
     return answer.sql, answer
 
 
-def ask(session, question: str) -> Answer:
-    """Answer a question: SQL composed from the catalog, run on one snapshot; or a refusal."""
-    _, answer = question_to_sql(session, question)
-    if not answer.refused:
-        answer.result = session.sql(answer.sql)
-    return answer
+def ask(session, question: str, *, llm: bool | None = None) -> Answer:
+    """Answer a question: SQL composed from the catalog, run on one snapshot; or a refusal.
+
+    With a language model configured (catalog `llm:` or HYBRIDQ_LLM_BASE_URL), it is asked when
+    the catalog alone cannot place every word (mode fallback), for every question (mode always),
+    or when `llm=True`; `llm=False` never asks it.
+    """
+    config = LLMConfig.from_catalog(session.catalog)
+    first = llm is True or (llm is None and config is not None and config.mode == "always")
+    if not first:
+        _, answer = question_to_sql(session, question)
+        if not answer.refused:
+            answer.result = session.sql(answer.sql)
+            return answer
+        if llm is False or config is None or (llm is None and config.mode != "fallback"):
+            return answer
+    if config is None:
+        raise NLError("no language model is configured", hint="set llm.base_url in the catalog or HYBRIDQ_LLM_BASE_URL")
+    t0 = time.perf_counter()
+    llm_answer = Answer(question, source="llm")
+    try:
+        llm_answer.sql, llm_answer.result, _ = ask_llm(session, question, config)
+        llm_answer.links = [(Words(0, len(question), question), f"SQL written by the language model ({config.model})")]
+    except NLError as exc:
+        llm_answer.refused, llm_answer.reason = True, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+    llm_answer.planning_ms = (time.perf_counter() - t0) * 1000
+    return llm_answer
 
 
 __all__ = ["Answer", "ask", "question_to_sql"]

@@ -57,6 +57,24 @@ class Answer:
             "planning_ms": self.planning_ms,
         }
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Answer":
+        """An answer sent by the owner process (to_dict, with the rows as Arrow in "arrow")."""
+        import base64
+
+        from hybridq.store.store import SnapshotStamp
+
+        result = None
+        if d.get("arrow"):
+            from hybridq.owner import arrow_table
+
+            table = arrow_table(base64.b64decode(d["arrow"]))
+            result = Result(table, SnapshotStamp.from_dict(d["snapshot"]), d["sql"])
+        links = [(Words(x["start"], x["end"], x["text"]), x["element"]) for x in d.get("links", [])]
+        return cls(d["question"], d.get("sql"), result, links, d.get("refused", False), d.get("reason"),
+                   d.get("unplaced", []), d.get("suggestions", {}), d.get("source", "catalog"),
+                   d.get("planning_ms", 0.0))
+
     def __repr__(self) -> str:
         if self.refused:
             return f"<Answer refused: {self.reason}>"

@@ -1,6 +1,6 @@
 """Check the natural-language evaluation question sets against generated stores.
 
-    .venv/bin/python tests/nl/check_questions.py            # acme at scales 0.05 and 0.2, TPC-H at 0.01
+    .venv/bin/python tests/nl/check_questions.py            # acme at scales 0.05 and 0.2, TPC-H at 0.01 and 0.05
     .venv/bin/python tests/nl/check_questions.py --reuse /tmp/nlq-stores   # keep and reuse built stores
     .venv/bin/python tests/nl/check_questions.py --only acme --verbose
 
@@ -47,7 +47,7 @@ LIMIT_RE = re.compile(r"\bLIMIT\s+(\d+)\s*;?\s*$", re.IGNORECASE)
 DOMAINS = {
     # name: (question file, catalog, scales)
     "acme": (HERE / "questions_acme.yaml", ROOT / "catalogs" / "acme.yaml", (0.05, 0.2)),
-    "tpch": (HERE / "questions_tpch.yaml", ROOT / "catalogs" / "tpch.yaml", (0.01,)),
+    "tpch": (HERE / "questions_tpch.yaml", ROOT / "catalogs" / "tpch.yaml", (0.01, 0.05)),
 }
 
 
