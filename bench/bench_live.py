@@ -48,10 +48,23 @@ tables:
 """
 
 
+COMPANIES = ("Northwind Logistics", "Bluepeak Health", "Granite Bank", "Orchid Retail", "Vega Energy")
+MANAGERS = ("Priya Raman", "Lukas Brandt", "Aisha Khan", "Chiara Rossi")
+MONTHS = ("January", "February", "March", "April", "May", "June")
+
+
 def document(rng: random.Random) -> str:
+    """A support-ticket-like document (the acme ticket generator's text)."""
     topic, style = rng.choice(TOPICS), rng.choice(STYLES)
-    subject, body = compose_ticket(rng, topic, style, {})
-    return f"# {subject}\n\n{body}\n"
+    am = rng.choice(MANAGERS)
+    known = {"company": rng.choice(COMPANIES), "am": am, "am_first": am.split()[0], "plan": "Growth",
+             "seats": str(rng.randint(5, 500)), "mrr": f"${rng.randint(500, 9000):,}.00",
+             "amount": f"${rng.randint(500, 90000):,}.00", "invoice_ref": f"#{rng.randint(1000, 9999)}",
+             "month": rng.choice(MONTHS), "date_short": f"{rng.choice(MONTHS)} {rng.randint(1, 28)}",
+             "weekday": "Tuesday"}
+    subject, body = compose_ticket(rng, topic, style, known)
+    words = body.split()
+    return f"# {subject}\n\n{' '.join(words[:40])}\n"  # short, so a 100k store builds in minutes
 
 
 def path_of(root: Path, doc_id: int) -> Path:
@@ -76,11 +89,13 @@ def make_project(n: int) -> Path:
 def build(root: Path) -> tuple[hybridq.Session, float | None]:
     """Open the store, building it if needed; the build time (None when it was cached)."""
     hq = hybridq.connect(root / "catalog.yaml")
-    built = (root / ".hybridq" / "live" / "built").exists()
+    stamp = root / ".hybridq" / "live" / "built"
+    built = stamp.exists()
     t0 = time.perf_counter()
     hq.refresh()
     seconds = time.perf_counter() - t0
-    (root / ".hybridq" / "live" / "built").write_text(f"{seconds}")
+    if not built:
+        stamp.write_text(f"{seconds}")
     return hq, None if built else seconds
 
 
@@ -106,19 +121,15 @@ def freshness(hq, root: Path, events: int, seed: int = 1) -> list[float]:
     watcher.start()
     time.sleep(1.0)
     latencies = []
-    n = sum(1 for _ in (root / "docs").rglob("*.md"))
+    existing = sorted((root / "docs").rglob("*.md"))
     try:
         for i in range(events):
             kind = ("add", "edit", "delete")[i % 3]
             probe = f"probe {i} {rng.choice(TOPICS)} zebra {rng.randrange(10**6)} lighthouse"
             if kind == "add":
-                doc_id = 9_000_000 + i
-                path = path_of(root, doc_id)
+                path = path_of(root, 9_000_000 + rng.randrange(10**6))
             else:
-                doc_id = rng.randrange(n)
-                path = path_of(root, doc_id)
-                if not path.exists():
-                    continue
+                path = existing.pop(rng.randrange(len(existing)))
             name = path.stem
             query = f"SELECT similarity(body, '{probe}') FROM docs WHERE doc_id = '{name}'"
             t0 = time.perf_counter()
@@ -126,10 +137,10 @@ def freshness(hq, root: Path, events: int, seed: int = 1) -> list[float]:
                 path.unlink()
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(f"# {probe}\n\n{probe}\n")
+                path.write_text(f"{probe}\n")
             while True:
                 rows = hq.sql(query).rows
-                visible = (not rows) if kind == "delete" else bool(rows and rows[0][0] is not None and rows[0][0] > 0.9)
+                visible = (not rows) if kind == "delete" else bool(rows and rows[0][0] is not None and rows[0][0] > 0.8)
                 if visible:
                     break
                 if time.perf_counter() - t0 > 30:
@@ -146,8 +157,9 @@ def freshness(hq, root: Path, events: int, seed: int = 1) -> list[float]:
 def incremental(hq, root: Path, build_seconds: float, share: float = 0.01, seed: int = 2) -> float:
     rng = random.Random(seed)
     paths = sorted((root / "docs").rglob("*.md"))
+    run = time.time_ns()  # new text every run, so each run embeds its changes
     for path in rng.sample(paths, k=max(1, int(len(paths) * share))):
-        path.write_text(document(rng))
+        path.write_text(document(rng) + f"\nUpdate {run}.\n")
     t0 = time.perf_counter()
     report = hq.refresh()
     seconds = time.perf_counter() - t0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from hybridq.errors import NLError
+from hybridq.errors import NLError, SQLError
 from hybridq.nl.answer import Answer
 from hybridq.nl.compose import Composer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
@@ -68,8 +68,11 @@ def ask(session, question: str, *, llm: bool | None = None) -> Answer:
     if not first:
         _, answer = question_to_sql(session, question)
         if not answer.refused:
-            answer.result = session.sql(answer.sql)
-            return answer
+            try:
+                answer.result = session.sql(answer.sql)
+                return answer
+            except SQLError as exc:  # the composition went wrong: say so rather than fail
+                answer.refused, answer.reason = True, f"the SQL composed for this question does not run: {exc.message}"
         if llm is False or config is None or (llm is None and config.mode != "fallback"):
             return answer
     if config is None:

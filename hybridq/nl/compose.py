@@ -89,8 +89,15 @@ class Composer:
     # -- joins ---------------------------------------------------------------------------------
 
     def reach(self, table: str) -> tuple[list[Step], bool]:
-        """The path from the root to `table`, and whether it only goes up (joinable without fan-out)."""
-        path = join_path(self.catalog, self.spec.root, table)
+        """The path from the root to `table` (by way of the table the question names with it, if
+        any), and whether it only goes up (joinable without fan-out)."""
+        via = self.spec.vias.get(table)
+        if table == self.spec.root:
+            return [], True
+        if via and via != self.spec.root and via != table:
+            path = join_path(self.catalog, self.spec.root, via) + join_path(self.catalog, via, table)
+        else:
+            path = join_path(self.catalog, self.spec.root, table)
         return path, all(s.up for s in path)
 
     def need_join(self, table: str, why: str) -> None:
@@ -185,7 +192,9 @@ class Composer:
             sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
                                                                expression=col(step.dst, step.dst_col)))
         first = path[0]
-        sub = sub.where(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)))
+        inner = [self.predicate(c) for c in m.filters]
+        sub = sub.where(exp.and_(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)),
+                                 *inner))
         return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)]) if m.kind == "count" \
             else exp.Subquery(this=sub)
 
@@ -212,6 +221,11 @@ class Composer:
         where: list[exp.Expression] = []
         aggregate = bool(spec.measures)
         for group in spec.groups:
+            if group.period is not None:
+                expr, alias = self.period(group.period)
+                projections.append(exp.alias_(expr, alias))
+                group_by.append(expr.copy())
+                continue
             if group.term is not None:
                 expr = parse_sql(self.catalog.glossary[group.term].sql)
                 for table in {c.table for c in expr.find_all(exp.Column) if c.table}:
@@ -297,6 +311,22 @@ class Composer:
         if limit:
             select = select.limit(limit)
         return select
+
+    def period(self, unit: str) -> tuple[exp.Expression, str]:
+        """A period of the root's time column: the glossary's dimension for it when there is one
+        ('order year'), else date_trunc."""
+        column = self.catalog.tables[self.spec.root].time_column
+        if column is None:
+            raise Refusal([unit], {}, f"table {self.spec.root} has no time_column to group by {unit}")
+        for term in self.catalog.glossary:
+            if term.kind != "dimension" or not term.sql:
+                continue
+            names = [term.term.lower(), *(s.lower() for s in term.synonyms)]
+            node = parse_sql(term.sql)
+            columns = {(self.catalog.find_table(c.table) if c.table else None, c.name) for c in node.find_all(exp.Column)}
+            if columns == {(self.spec.root, column)} and any(n.split()[-1] == unit for n in names):
+                return node, _alias(term.term)
+        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(self.spec.root, column)]), unit
 
     def identity(self, table: str) -> list[str]:
         """Columns that identify a row in an answer: its key and its label."""

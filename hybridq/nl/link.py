@@ -30,12 +30,74 @@ class Link:
         return {e.kind for e in self.elements}
 
 
+INFLECTIONS = ("ed", "ing", "er", "ers", "es", "ly", "ment", "ments", "ion", "ions")
+
+
+def plausible_typo(word: str, target: str) -> bool:
+    """A small typo that is not another form of a different word ('started' is not 'Starter')."""
+    if word == target:
+        return True
+    if word[:2] != target[:2] or not similar_words(word, target):
+        return False
+    for ending in INFLECTIONS:
+        if word.endswith(ending) != target.endswith(ending) and (word.endswith(ending) or target.endswith(ending)):
+            stem_w = word[: -len(ending)] if word.endswith(ending) else word
+            stem_t = target[: -len(ending)] if target.endswith(ending) else target
+            if stem_w[:4] == stem_t[:4]:
+                return False
+    return True
+
+
+def verb_stems(word: str) -> list[str]:
+    if word.endswith("ed") and len(word) > 4:
+        stems = [word[:-1], word[:-2]]
+        if word[-3] == word[-4]:  # "shipped" -> "ship"
+            stems.append(word[:-3])
+        return stems
+    if word.endswith("ing") and len(word) > 5:
+        return [word[:-3], word[:-3] + "e"]
+    return []
+
+
 def _is_word(token: Token) -> bool:
-    return token.number is None and token.quoted is None and token.text[:1].isalpha()
+    """A token that can be part of a catalog phrase: a word, or a plain number ('2-HIGH', 'Brand#23')."""
+    if token.quoted is not None:
+        return False
+    return token.text[:1].isalpha() or token.text.isdigit()
 
 
-def candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]:
-    """Every span that names something in the lexicon (tokens in `skip` are never part of one)."""
+AUXILIARY = {"is", "was", "were", "are", "be", "been", "being", "has", "have", "had", "get", "got", "gets"}
+
+
+def _loose_windows(tokens: list[Token], i: int, words: int) -> list[int]:
+    """Positions of `words` content words from i, skipping auxiliary verbs between them."""
+    out, k = [], i
+    while k < len(tokens) and len(out) < words:
+        if out and tokens[k].lower in AUXILIARY:
+            k += 1
+            continue
+        out.append(k)
+        k += 1
+    return out if len(out) == words else []
+
+
+def candidates(tokens: list[Token], lex: Lexicon, skip: set[int], keep=None) -> list[Link]:
+    """Every span that names something in the lexicon (tokens in `skip` are never part of one);
+    `keep(element, words)` can rule elements out."""
+    raw = _candidates(tokens, lex, skip)
+    if keep is None:
+        return raw
+    out = []
+    for link in raw:
+        words = tuple(t.lower for t in tokens[link.start:link.end])
+        elements = [e for e in link.elements if keep(e, words)]
+        if elements:
+            link.elements = elements
+            out.append(link)
+    return out
+
+
+def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]:
     out: list[Link] = []
     by_length: dict[int, list[tuple[str, ...]]] = {}
     for key in lex.phrases:
@@ -46,20 +108,38 @@ def candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]:
             window = tokens[i:i + length]
             if any(j in skip for j in range(i, i + length)) or not all(_is_word(t) for t in window):
                 continue
-            lower = tuple(t.lower.strip("'") for t in window)
+            lower = tuple(t.lower for t in window)
             norm = tuple(t.norm for t in window)
-            hit = lex.lookup(lower)
-            if hit:
-                out.append(Link(i, i + length, list(hit), EXACT, "exact"))
-                continue
-            hit = lex.lookup(norm)
-            if hit:
-                out.append(Link(i, i + length, list(hit), SINGULAR, "plural"))
+            found = False
+            if lex.lookup(lower):
+                out.append(Link(i, i + length, list(lex.lookup(lower)), EXACT, "exact"))
+                found = True
+            elif lex.lookup(norm):
+                out.append(Link(i, i + length, list(lex.lookup(norm)), SINGULAR, "plural"))
+                found = True
+            if length == 1:
+                stemmed = [e for stem in verb_stems(norm[0]) for e in lex.lookup((stem,))
+                           if e.kind == "column" and lex.temporal(e.table, e.column)]
+                if stemmed:  # "started" names start_date, "issued" issued_date
+                    out.append(Link(i, i + 1, stemmed, SINGULAR - 0.05, "verb"))
+                    found = True
+            if found:
                 continue
             if length <= 3 and any(len(w) >= 5 for w in norm):
                 for key in by_length.get(length, []):
-                    if all(similar_words(a, b) for a, b in zip(norm, key)) and norm != key:
+                    if all(plausible_typo(a, b) for a, b in zip(norm, key)) and norm != key:
                         out.append(Link(i, i + length, list(lex.phrases[key]), TYPO, "typo"))
+        for length in range(2, min(lex.max_words, n - i) + 1):
+            positions = _loose_windows(tokens, i, length)
+            if not positions or positions[-1] - i + 1 == length:
+                continue
+            span = range(i, positions[-1] + 1)
+            window = [tokens[k] for k in positions]
+            if any(k in skip for k in span) or not all(_is_word(t) for t in window):
+                continue
+            hit = lex.lookup(tuple(t.norm for t in window))
+            if hit:
+                out.append(Link(i, positions[-1] + 1, list(hit), SINGULAR - 0.02, "loose"))
     return out
 
 
@@ -73,15 +153,17 @@ def resolve(links: list[Link], n: int) -> list[Link]:
         skip = best[i + 1]
         choice = skip
         for link in by_start.get(i, []):
-            value = link.score * link.length + link.length * 0.01 + best[link.end][0]
+            # a longer phrase beats the same words split into shorter ones ("urgent tickets" the
+            # glossary term, not the value "urgent" and the table "tickets")
+            value = link.score * link.length + (link.length - 1) * 0.1 + best[link.end][0]
             if value > choice[0] + 1e-9:
                 choice = (value, [link] + best[link.end][1])
         best[i] = choice
     return best[0][1]
 
 
-def link_question(tokens: list[Token], lex: Lexicon, skip: set[int] | None = None) -> list[Link]:
-    return resolve(candidates(tokens, lex, skip or set()), len(tokens))
+def link_question(tokens: list[Token], lex: Lexicon, skip: set[int] | None = None, keep=None) -> list[Link]:
+    return resolve(candidates(tokens, lex, skip or set(), keep), len(tokens))
 
 
 def near_phrases(word: str, lex: Lexicon, limit: int = 3) -> list[str]:

@@ -18,19 +18,31 @@ from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, tokenize
 from hybridq.nl.timewords import find_windows
 
-STOPWORDS = set("""
+# Function words: they never need a place in the catalog.
+FUNCTION_WORDS = set("""
 a an the of in on at to for from by with and or is are was were be been being do does did done have has had having
 what which who whom whose how where when why that this these those there here it its they them their our we us me my i
 you your he she his her all any some each every per as than then so such into over under about list show give find get
 tell display return see let please can could would should will shall may might must need want know kind sort type
-whats what's also just only ever currently right now now overall total number many much count amount
+whats what's also just only ever currently right now overall total number many much count amount
 one ones thing things record records entry entries row rows item items data info information detail details
-exist exists existing our company companies's ok okay hey hi hello thanks thank
+exist exists existing company companies ok okay hey hi hello thanks thank via through using within among amongst
+across both either
 """.split())
-
+# Verbs and adjectives that add nothing a catalog could name ("clients based in", "came in by phone").
+NEUTRAL_WORDS = set("""
+based located situated came come comes coming still presently manage manages managed managing own owns owned
+handle handles handled belong belongs belonging gets got receive received receives bring brings brought generate
+generates generated make makes made entire whole distinct different unique separate individual ever already new
+recently far worth filed filing signed signing issued created opened submitted started joined registered logged
+raised sent placed billed invoiced called currently anything something everything value places holds held priced
+packed give gave given
+""".split())
+STOPWORDS = FUNCTION_WORDS | NEUTRAL_WORDS
 # Words that only shape the question; they are consumed where they are recognised.
 AGG_WORDS = {
-    "count": ("count",), "how many": ("count",), "number of": ("count",), "no of": ("count",), "amount of": ("count",),
+    "count": ("count",), "how many": ("count",), "number of": ("count",), "no of": ("count",),
+    "how much": ("money",),
     "total": ("sum",), "sum of": ("sum",), "sum": ("sum",), "combined": ("sum",), "overall": ("sum",),
     "average": ("avg",), "avg": ("avg",), "mean": ("avg",), "typical": ("avg",),
     "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",),
@@ -38,9 +50,13 @@ AGG_WORDS = {
 TOP_WORDS = {"top": True, "highest": True, "largest": True, "biggest": True, "most": True, "best": True, "greatest": True,
              "maximum": True, "max": True, "bottom": False, "lowest": False, "smallest": False, "least": False,
              "fewest": False, "worst": False, "minimum": False, "min": False, "oldest": False, "newest": True,
-             "latest": True, "earliest": False, "recent": True, "longest": True, "shortest": False}
-GROUP_WORDS = [("broken", "down", "by"), ("grouped", "by"), ("split", "by"), ("for", "each"), ("for", "every"),
-               ("by",), ("per",), ("each",), ("across",)]
+             "latest": True, "earliest": False, "recent": True, "longest": True, "shortest": False,
+             "expensive": True, "priciest": True, "cheapest": False}
+GROUP_WORDS = [("broken", "down", "by"), ("break", "down", "by"), ("break", "down"), ("grouped", "by"),
+               ("split", "by"), ("for", "each"), ("for", "every"), ("by",), ("per",), ("each",), ("across",),
+               ("in", "each"), ("of", "each")]
+AGENT_VERBS = {"filed", "created", "submitted", "opened", "signed", "issued", "raised", "sent", "owned", "managed",
+               "handled", "made", "placed", "written", "logged", "reported", "bought", "purchased", "held"}
 COMPARATORS = [
     (("more", "than"), ">"), (("greater", "than"), ">"), (("higher", "than"), ">"), (("larger", "than"), ">"),
     (("bigger", "than"), ">"), (("over",), ">"), (("above",), ">"), (("exceeding",), ">"), (("exceeds",), ">"),
@@ -50,7 +66,17 @@ COMPARATORS = [
     (("no", "more", "than"), "<="), (("up", "to"), "<="), (("<=",), "<="), (("maximum", "of"), "<="),
     (("exactly",), "="), (("equal", "to"), "="), (("equals",), "="), (("=",), "="),
 ]
-NEGATIONS = {"not", "non", "no", "without", "excluding", "exclude", "except", "never", "other", "isn't", "aren't",
+NEGATION_GAP = {"a", "an", "the", "any", "in", "from", "of", "to", "be", "is", "are", "on", "that", "who", "which", "than",
+                "been", "have", "has", "had", "with", "via", "through", "by", "using", "for", "at", "belong",
+                "belonging", "do", "does", "did", "ever", "yet"}
+SUBJECT_GAP = {"is", "are", "was", "were", "be", "been", "of", "with", "whose", "where", "having", "has", "have", "had",
+               "their", "its", "a", "an", "the", "that", "total", "which", "who"}
+PERIOD_WORDS = {"monthly": "month", "yearly": "year", "annually": "year", "quarterly": "quarter", "weekly": "week",
+                "daily": "day"}
+UNIT_WORDS = {"dollars", "dollar", "usd", "bucks", "eur", "euros", "months", "month", "days", "day", "years", "year",
+              "weeks", "percent", "%", "k", "thousand", "million"}
+WORD_MULTIPLES = {"twice", "double", "triple", "half"}
+NEGATIONS = {"outside", "not", "non", "no", "without", "excluding", "exclude", "except", "never", "other", "isn't", "aren't",
              "don't", "doesn't", "didn't", "haven't", "hasn't", "nothing"}
 SEMANTIC_CUES = [
     ("most", "related", "to"), ("most", "relevant", "to"), ("most", "similar", "to"), ("closest", "to"),
@@ -105,6 +131,7 @@ class Parser:
         self.tokens: list[Token] = tokenize(question)
         self.used: set[int] = set()
         self.provenance: list[tuple[Words, str]] = []
+        self._negated_links: dict[int, int] = {}  # last token of a negated link -> the negation word
         self.lower = [t.lower for t in self.tokens]
 
     # -- small helpers -------------------------------------------------------------------------
@@ -120,6 +147,9 @@ class Parser:
         self.used.update(range(start, end))
         return w
 
+    def _plausible(self, element: Element, words: tuple[str, ...]) -> bool:
+        return not (element.kind == "value" and len(words) == 1 and words[0] in FUNCTION_WORDS)
+
     def match(self, i: int, phrase: tuple[str, ...]) -> bool:
         return all(i + k < len(self.tokens) and self.lower[i + k] == word for k, word in enumerate(phrase))
 
@@ -129,7 +159,13 @@ class Parser:
     # -- entry point ---------------------------------------------------------------------------
 
     def parse(self) -> Parsed:
-        self.links = link_question(self.tokens, self.lex)
+        # Two passes: the tables a first linking names decide which shortened terms ("unresolved"
+        # for "unresolved ticket") may stand; one-letter values never stand for function words.
+        first = link_question(self.tokens, self.lex, keep=self._plausible)
+        named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
+        named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
+        self.links = link_question(self.tokens, self.lex, keep=lambda e, words: self._plausible(e, words) and (
+            e.needs_table is None or e.needs_table in named))
         self.windows = find_windows([t.lower for t in self.tokens], self.today)
         self._semantic()
         spec = self._understand()
@@ -158,6 +194,8 @@ class Parser:
                 i += 1
                 continue
             start = i + len(cue)
+            while start < len(self.tokens) and self.lower[start] in ("that", "the", "a", "an", "how", "when", "whether"):
+                start += 1
             if start < len(self.tokens) and self.tokens[start].quoted is not None:
                 self.semantics.append({"cue": (i, start), "phrase": (start, start + 1),
                                        "text": self.tokens[start].quoted, "ranked": cue in RANKED_CUES})
@@ -172,15 +210,17 @@ class Parser:
                                                                      and self._inside_phrase(end, start)):
                     break
                 end += 1
+            while end < len(self.tokens) and self.question[self.tokens[end - 1].end:self.tokens[end].start] == "-":
+                end += 1  # a hyphenated word stays whole: "single sign-on"
             while end > start and self.lower[end - 1] in FILLER:
                 end -= 1
-            if end <= start or all(self.lower[k] in STOPWORDS for k in range(start, end)):
+            if end <= start or all(self.lower[k] in FUNCTION_WORDS for k in range(start, end)):
                 i += 1
                 continue
             text = self.question[self.tokens[start].start:self.tokens[end - 1].end]
             self.semantics.append({"cue": (i, start), "phrase": (start, end), "text": text, "ranked": cue in RANKED_CUES})
             i = end
-        phrase_tokens = {k for s in self.semantics for k in range(*s["phrase"])}
+        phrase_tokens = {k for s in self.semantics for k in range(s["cue"][0], s["phrase"][1])}
         self.links = [lk for lk in self.links if not any(k in phrase_tokens for k in range(lk.start, lk.end))]
 
     def _inside_phrase(self, k: int, start: int) -> bool:
@@ -194,12 +234,17 @@ class Parser:
         # the entity: the first table named, or the owner of the first linked column
         entity, entity_link = self._entity(table_links)
         spec = QuerySpec(root=entity, entity=entity)
+        if getattr(self, "_entity_via", None):
+            spec.vias[entity] = self._entity_via
         if entity_link is not None:
             spec.entity_words = self.note(entity_link.start, entity_link.end, f"table {entity}")
             number = entity_link.start - 1
-            while number >= 0 and self.lower[number] in ("the", "first", "last"):
+            # "the 4 EMEA customer tickets": a number before the entity, maybe past a few qualifiers
+            while number >= 0 and number >= entity_link.start - 4 and self.tokens[number].number is None and (
+                    self.lower[number] in ("the", "first", "last", "a") or self._linked(number)):
                 number -= 1
-            if number >= 0 and self.tokens[number].number is not None and number not in self.used:
+            if number >= 0 and self.tokens[number].number is not None and number not in self.used and \
+                    not (number + 1 < len(self.tokens) and self.lower[number + 1] in ("+", "or")):
                 spec.limit = int(self.tokens[number].number)
                 self.note(number, number + 1, f"limit {spec.limit}")
         spec.groups = self._groups(spec)
@@ -220,12 +265,20 @@ class Parser:
                 spec.ranking = ranking
         elif spec.ranking is not None and spec.ranking.limit is None:
             spec.ranking.limit = spec.limit
-        if spec.ranking is not None and spec.ranking.kind == "measure" and not spec.groups \
-                and spec.measures and spec.measures[0].table != spec.entity:
+        if spec.ranking is not None and spec.ranking.kind == "semantic" and spec.ranking.limit is None:
+            spec.ranking.limit = 1 if self._singular_ask() else 10
+        if spec.ranking is not None and spec.ranking.kind == "measure" and not spec.groups and spec.measures:
+            # "the 3 biggest subscriptions by seat count": one value per subscription
             spec.groups.append(Group(spec.entity, words=spec.entity_words))
+        if spec.groups and not spec.measures:
+            spec.measures.append(self._quantity(spec) or  # "invoice amount per plan": the sum in each
+                                 Measure("count", spec.entity, words=spec.entity_words, alias="count"))
         self._show_columns(spec)
         self._finalize_root(spec)
         return spec
+
+    def _linked(self, i: int) -> bool:
+        return any(lk.start <= i < lk.end for lk in self.links)
 
     def _top(self) -> tuple[bool, int | None, int | None]:
         """("top 5", "5 largest", "highest", "most", "least"): (descending, N, position)."""
@@ -274,8 +327,23 @@ class Parser:
         return link is not None and link.kinds() == {"table"}
 
     def _entity(self, table_links: list[Link]) -> tuple[str, Link | None]:
-        for link in table_links:
+        headed = [lk for lk in self.links if any(e.kind == "term" and e.head_table for e in lk.elements)]
+        if headed and (not table_links or headed[0].start < table_links[0].start):
+            # "Which Mid-Market customers have no contracts": the term names the entity
+            e = next(e for e in headed[0].elements if e.kind == "term" and e.head_table)
+            return e.head_table, None
+        grouped = {k for i in range(len(self.tokens)) for g in GROUP_WORDS if self.match(i, g)
+                   for k in range(i + len(g), i + len(g) + 4)}
+        for i, link in enumerate(table_links):
+            if link.start in grouped and i > 0:
+                continue  # "inventory value for each supplier region": grouped by, not asked about
             if not any(k in self.used for k in range(link.start, link.end)):
+                following = table_links[i + 1] if i + 1 < len(table_links) else None
+                if following is not None and following.start == link.end:
+                    # "customer nations": the head noun, reached by way of the first table
+                    self._entity_via = link.elements[0].table
+                    self.note(link.start, link.end, f"(by way of {link.elements[0].table})")
+                    return following.elements[0].table, following
                 return link.elements[0].table, link
         for link in self.links:
             for e in link.elements:
@@ -311,28 +379,74 @@ class Parser:
         return out
 
     def _groups(self, spec: QuerySpec) -> list[Group]:
-        groups = []
+        groups = self._period_groups()
         for i in range(len(self.tokens)):
             if i in self.used:
                 continue
             phrase = next((g for g in GROUP_WORDS if self.match(i, g)), None)
-            if phrase is None:
+            if phrase is None or (phrase == ("by",) and i > 0 and self.lower[i - 1] in AGENT_VERBS):
                 continue
             j = i + len(phrase)
             while j < len(self.tokens) and self.lower[j] in ("the", "their", "its", "customer", "account") and self.link_at(j) is None:
                 j += 1
             link = self.link_at(j)
+            hops = 0
+            while link is not None and hops < 2 and self._is_filter_link(link) and self.link_at(link.end) is not None:
+                link, hops = self.link_at(link.end), hops + 1  # "each European nation": the filter stays a filter
             if link is None:
                 continue
+            following = self.link_at(link.end)
+            if link.kinds() == {"table"} and following is not None and following.kinds() == {"table"}:
+                spec.vias[following.elements[0].table] = link.elements[0].table  # "supplier region"
+                self.note(link.start, link.end, f"(by way of {link.elements[0].table})")
+                link = following
+            if self._ranks_by(link, spec):
+                continue  # "top 5 customers by headcount" orders, it does not group
             element = self._group_element(link, spec)
             if element is None:
                 continue
             table, column, term = element
             what = f"group by {table}.{column}" if column else (
                 f"group by {self.catalog.glossary[term].term}" if term is not None else f"group by {table}")
-            words = self.note(i, link.end, what)
+            self.note(i, i + len(phrase), "group by")
+            words = self.note(link.start, link.end, what)
             groups.append(Group(table, column, term, words))
         return groups
+
+    def _qualified_noun(self, link: Link, table: str, spec: QuerySpec) -> None:
+        """'European customers': the filter's table is reached by way of the noun it qualifies."""
+        noun = self.link_at(link.end)
+        if noun is not None and noun.kinds() == {"table"} and noun.elements[0].table != table:
+            spec.vias.setdefault(table, noun.elements[0].table)
+
+    def _period_groups(self) -> list[Group]:
+        """'monthly order count', 'revenue per year', 'by quarter': grouping by a period of time."""
+        out = []
+        for i, t in enumerate(self.tokens):
+            period = PERIOD_WORDS.get(t.lower)
+            if period and not self._linked(i):
+                out.append(Group(None, period=period, words=self.note(i, i + 1, f"group by {period}")))
+                continue
+            unit = t.lower if t.lower in ("month", "year", "quarter", "week", "day") else None
+            if unit and i > 0 and self.lower[i - 1] in ("per", "by", "each", "every") and not self._linked(i):
+                k = i - 2 if i > 1 and self.lower[i - 2] == "for" else i - 1
+                out.append(Group(None, period=unit, words=self.note(k, i + 1, f"group by {unit}")))
+        return out
+
+    def _is_filter_link(self, link: Link) -> bool:
+        return any(e.kind == "value" or (e.kind == "term" and self.catalog.glossary[e.term].kind == "filter")
+                   for e in link.elements)
+
+    def _ranks_by(self, link: Link, spec: QuerySpec) -> bool:
+        """'by <number column or metric>' after a superlative ranks rows instead of grouping them."""
+        if not any(t.lower in TOP_WORDS for t in self.tokens[:link.start]):
+            return False
+        for e in link.elements:
+            if e.kind == "term" and self.catalog.glossary[e.term].kind == "metric":
+                return True
+            if e.kind == "column" and (self.lex.numeric(e.table, e.column) or self.lex.temporal(e.table, e.column)):
+                return True
+        return False
 
     def _group_element(self, link: Link, spec: QuerySpec) -> tuple[str, str | None, int | None] | None:
         for e in link.elements:
@@ -363,52 +477,104 @@ class Parser:
                       f"'{columns[0].column}' could mean " + " or ".join(f"{c.table}.{c.column}" for c in columns))
 
     def _comparisons(self, spec: QuerySpec) -> list[Condition]:
+        """Numbers compared with something: 'over 100k', 'at least 5 tickets', '20k+ employees',
+        '36 months or more', 'between 10 and 50', 'under the average'."""
         out = []
         for i in range(len(self.tokens)):
             if i in self.used or self._semantic_token(i):
                 continue
-            comparator = next(((p, op) for p, op in COMPARATORS if self.match(i, p)), None)
-            if comparator is None:
+            found = self._number_phrase(i)
+            if found is None:
                 continue
-            phrase, op = comparator
-            j = i + len(phrase)
-            if j < len(self.tokens) and self.lower[j] in ("the", "a"):
-                j += 1
-            if j < len(self.tokens) and self.lower[j] in ("average", "avg", "mean"):
-                condition = self._above_average(i, j, op, spec)
+            op, values, start, end = found
+            if op == "average":
+                condition = self._above_average(start, end - 1, values[0], spec)
                 if condition:
                     out.append(condition)
                 continue
-            if j >= len(self.tokens) or self.tokens[j].number is None:
-                continue
-            value = self.tokens[j].number
-            end = j + 1
-            if op in (">",) and phrase == ("between",):
-                pass
-            subject = self._comparison_subject(i, end, spec)
+            subject = self._comparison_subject(start, end, spec)
             if subject is None:
                 continue
             kind, table, column, measure, subject_span = subject
-            words = [self.note(i, end, f"{op} {value:g}")]
+            shown = " and ".join(f"{v:g}" for v in values)
+            words = [self.note(start, end, f"{op} {shown}")]
             if subject_span:
                 words.append(self.note(*subject_span, self._describe_subject(kind, table, column, measure)))
             if kind == "count" and measure is not None:
-                out.append(Condition("count_compare", table, op=op, values=[value], measure=measure, words=words))
+                measure.filters += self._inner_filters(end, subject_span[0] if subject_span else end, table, spec)
+                out.append(Condition("count_compare", table, op=op, values=values, measure=measure, words=words))
             elif kind == "measure":
-                out.append(Condition("measure_compare", table, op=op, values=[value], measure=measure, words=words))
+                out.append(Condition("measure_compare", table, op=op, values=values, measure=measure, words=words))
             else:
-                out.append(Condition("compare", table, column, op=op, values=[value], words=words))
-        for i in range(len(self.tokens)):
-            if self.lower[i] == "between" and i not in self.used and i + 3 < len(self.tokens) and \
-                    self.tokens[i + 1].number is not None and self.lower[i + 2] == "and" and self.tokens[i + 3].number is not None:
-                subject = self._comparison_subject(i, i + 4, spec)
-                if subject and subject[0] == "column":
-                    _, table, column, _, span = subject
-                    words = [self.note(i, i + 4, "between")]
-                    if span:
-                        words.append(self.note(*span, f"column {table}.{column}"))
-                    out.append(Condition("compare", table, column, op="between",
-                                         values=[self.tokens[i + 1].number, self.tokens[i + 3].number], words=words))
+                out.append(Condition("compare", table, column, op=op, values=values, words=words))
+        return out
+
+    def _number_phrase(self, i: int) -> tuple[str, list[float], int, int] | None:
+        """(operator, values, first token, token after the phrase) of a comparison starting at i."""
+        tokens, n = self.tokens, len(self.tokens)
+        if self.lower[i] == "between" and i + 3 < n and tokens[i + 1].number is not None and \
+                self.lower[i + 2] == "and" and tokens[i + 3].number is not None:
+            return "between", [tokens[i + 1].number, tokens[i + 3].number], i, self._after_unit(i + 4)
+        if tokens[i].number is not None and i + 1 < n:
+            if self.lower[i + 1] == "+":
+                return ">=", [tokens[i].number], i, self._after_unit(i + 2)
+            if self.lower[i + 1] == "or" and i + 2 < n:
+                more = {"more": ">=", "greater": ">=", "higher": ">=", "above": ">=", "over": ">=", "larger": ">=",
+                        "less": "<=", "fewer": "<=", "lower": "<=", "below": "<=", "under": "<=", "smaller": "<="}
+                if self.lower[i + 2] in more:
+                    return more[self.lower[i + 2]], [tokens[i].number], i, i + 3
+                if i + 3 < n and self.lower[i + 3] in more:  # "36 months or more"
+                    return more[self.lower[i + 3]], [tokens[i].number], i, i + 4
+        if self.lower[i] in ("more", "fewer", "less") and i + 1 < n:
+            link = self.link_at(i + 1)
+            if link is not None and link.kinds() == {"table"} and self.match(link.end, ("than",)):
+                k = link.end + 1
+                if k < n and self.lower[k] in ("the", "an", "a"):
+                    k += 1
+                if k < n and self.lower[k] in ("average", "avg", "mean"):
+                    self._average_of = link  # what is counted: "more customers than the average"
+                    return "average", [">" if self.lower[i] == "more" else "<"], i, k + 1
+        if self.lower[i] == "of" and i + 1 < n and tokens[i + 1].number is not None and i > 0:
+            before = next((lk for lk in self.links if lk.end == i), None)
+            if before is not None and any(e.kind == "column" and self.lex.numeric(e.table, e.column)
+                                          for e in before.elements):
+                return "=", [tokens[i + 1].number], i, self._after_unit(i + 2)  # "a quantity of 50"
+        comparator = next(((p, op) for p, op in COMPARATORS if self.match(i, p)), None)
+        if comparator is None:
+            return None
+        phrase, op = comparator
+        j = i + len(phrase)
+        if j < n and self.lower[j] in ("the", "a", "an"):
+            j += 1
+        if j < n and self.lower[j] in ("average", "avg", "mean"):
+            return "average", [op], i, j + 1
+        if j < n and self.lower[j] in WORD_MULTIPLES and j + 1 < n and self.lower[j + 1] in ("the",) and \
+                j + 2 < n and self.lower[j + 2] in ("average", "avg", "mean"):
+            return None
+        if j >= n or tokens[j].number is None:
+            return None
+        return op, [tokens[j].number], i, self._after_unit(j + 1)
+
+    def _after_unit(self, k: int) -> int:
+        """Skip a unit word after a number ('500 dollars', '12 months') unless it names something."""
+        if k < len(self.tokens) and self.lower[k] in UNIT_WORDS and not self._linked(k):
+            return k + 1
+        return k
+
+    def _inner_filters(self, start: int, stop: int, table: str, spec: QuerySpec) -> list[Condition]:
+        """Terms and values between a number and the table it counts: '5 urgent tickets'."""
+        out = []
+        for link in [lk for lk in self.links if start <= lk.start and lk.end <= stop]:
+            for e in link.elements:
+                if e.kind == "term" and self.catalog.glossary[e.term].kind == "filter" and \
+                        table in self._term_tables(e.term):
+                    words = [self.note(link.start, link.end, f"counted: {self.catalog.glossary[e.term].term}")]
+                    out.append(Condition("term", table, term=e.term, words=words))
+                    break
+                if e.kind == "value" and e.table == table:
+                    words = [self.note(link.start, link.end, f"counted: {e.table}.{e.column} = '{e.value}'")]
+                    out.append(Condition("value", table, e.column, op="=", values=[e.value], words=words))
+                    break
         return out
 
     def _describe_subject(self, kind, table, column, measure) -> str:
@@ -421,18 +587,38 @@ class Parser:
     def _comparison_subject(self, i: int, end: int, spec: QuerySpec):
         """What a comparison is about: the numeric column or metric before it, or the table after the number."""
         after = self.link_at(end)
+        # "at least 5 urgent tickets": past qualifiers (terms, values) to the table counted
+        probe, hops = after, 0
+        while probe is not None and probe.kinds() != {"table"} and hops < 3 and \
+                any(e.kind in ("term", "value") for e in probe.elements):
+            probe, hops = self.link_at(probe.end), hops + 1
+        if probe is not None and probe.kinds() == {"table"}:
+            after = probe
         if after is not None and not any(k in self.used for k in range(after.start, after.end)):
             tables = [e for e in after.elements if e.kind == "table"]
             if tables and tables[0].table != spec.entity:
                 t = tables[0].table
                 return "count", t, None, Measure("count", t, words=self.words(after.start, after.end)), (after.start, after.end)
+            filters = [e for e in after.elements if e.kind == "term" and self.catalog.glossary[e.term].kind == "filter"
+                       and e.needs_table is None]
+            counted = self._term_tables(filters[0].term) if filters else []
+            if len(counted) == 1 and counted[0] != spec.entity:
+                t = counted[0]
+                m = Measure("count", t, words=self.words(after.start, after.end))
+                m.filters = [Condition("term", t, term=filters[0].term)]
+                return "count", t, None, m, (after.start, after.end)
+            metrics = [e for e in after.elements if e.kind == "term" and self.catalog.glossary[e.term].kind == "metric"]
+            if metrics:
+                tables = self._term_tables(metrics[0].term)
+                m = Measure("metric", tables[0] if tables else spec.root, term=metrics[0].term,
+                            words=self.words(after.start, after.end))
+                return "measure", m.table, None, m, (after.start, after.end)
             columns = [e for e in after.elements if e.kind == "column" and self.lex.numeric(e.table, e.column)]
             if columns:
                 c = self._choose_column(columns, spec)
                 return "column", c.table, c.column, None, (after.start, after.end)
         k = i - 1
-        while k >= 0 and (self.lower[k] in ("is", "are", "was", "of", "with", "whose", "where", "having", "has", "have",
-                                             "their", "its", "a", "an", "the", "that", "total")):
+        while k >= 0 and self.lower[k] in SUBJECT_GAP:
             k -= 1
         link = next((lk for lk in self.links if lk.end == k + 1), None)
         if link is None:
@@ -456,18 +642,29 @@ class Parser:
                 return "column", tables[0].table, column, None, None
         return None
 
-    def _value_column(self, table: str, number: Token) -> str | None:
+    def _value_column(self, table: str, number: Token | None) -> str | None:
         """'invoices over 50k': the table's money column (a unit), or its only measure-like number."""
         spec = self.catalog.tables[table]
-        numeric = [c for c in spec.columns if self.lex.numeric(table, c) and c not in spec.primary_key
-                   and not c.endswith("_id")]
+        numeric = [c for c in spec.columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
         money = [c for c in numeric if (spec.columns[c].unit or "").upper() in ("USD", "EUR", "GBP", "$")]
         if len(money) == 1:
             return money[0]
         return numeric[0] if len(numeric) == 1 else None
 
     def _above_average(self, i: int, j: int, op: str, spec: QuerySpec) -> Condition | None:
-        """'whose ARR is above the average', 'amount over the average'."""
+        """'whose ARR is above the average', 'amount over the average', 'more tickets than average'."""
+        counted = getattr(self, "_average_of", None)
+        if counted is not None:
+            self._average_of = None
+            table = counted.elements[0].table
+            if table == spec.entity:
+                return None
+            words = [self.note(i, j + 1, f"{op} the average count of {table}")]
+            k = j + 1
+            if k < len(self.tokens) and (link := self.link_at(k)) is not None and link.kinds() == {"table"} \
+                    and link.elements[0].table == spec.entity:
+                words.append(self.note(link.start, link.end, f"per {spec.entity}"))  # "than the average nation"
+            return Condition("above_average", table, op=op, measure=Measure("count", table), words=words)
         subject = self._comparison_subject(i, j + 1, spec)
         if subject is None:
             return None
@@ -484,6 +681,11 @@ class Parser:
                 continue
             for e in link.elements:
                 if e.kind == "term" and self.catalog.glossary[e.term].kind == "metric":
+                    grouped = spec.groups or any(lk.kinds() == {"column"} and lk.end <= (top_at or 0) for lk in self.links)
+                    if agg is None and top_at is not None and not grouped and any(
+                            c.kind == "column" and c.table == spec.entity and self.lex.numeric(c.table, c.column)
+                            for c in link.elements):
+                        continue  # "the highest-MRR subscriptions": rank rows by the column of that name
                     tables = self._term_tables(e.term)
                     words = self.note(link.start, link.end, f"metric '{self.catalog.glossary[e.term].term}'")
                     return Measure("metric", tables[0] if tables else spec.root, term=e.term, words=words,
@@ -491,20 +693,70 @@ class Parser:
         if agg is None:
             return None
         kind, after = agg
+        column = self._numeric_after(after, spec)
         if kind == "count":
+            if column is not None and column[0].start <= after + 1:  # "how many licenses": a sum of seats
+                link, c = column
+                words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
+                return Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}")
             return Measure("count", spec.entity, words=spec.entity_words, alias="count")
+        if column is not None:
+            link, c = column
+            if kind == "money" and not self._is_money(c.table, c.column):
+                # "how much discount": a metric named after the column ("discount amount"), or nothing
+                metric = self._metric_named_like(link)
+                if metric is None:
+                    raise Refusal(["how much"], {}, f"'how much' asks for an amount of money, and "
+                                  f"{c.table}.{c.column} is not one")
+                words = self.note(link.start, link.end, f"metric '{self.catalog.glossary[metric].term}'")
+                tables = self._term_tables(metric)
+                return Measure("metric", tables[0] if tables else spec.root, term=metric, words=words,
+                               alias=_alias(self.catalog.glossary[metric].term))
+            words = self.note(link.start, link.end, f"{kind} of {c.table}.{c.column}")
+            return Measure("sum" if kind == "money" else kind, c.table, c.column, words=words, alias=f"{kind}_{c.column}")
+        if kind in ("sum", "money"):
+            money = self._value_column(spec.entity, None)
+            asks_value = kind == "money" or any(t.lower in ("value", "amount", "worth", "billed", "invoiced")
+                                                for t in self.tokens)
+            if money and asks_value:
+                return Measure("sum", spec.entity, money, alias=f"total_{money}")
+            if kind == "sum":
+                return Measure("count", spec.entity, words=spec.entity_words, alias="count")
+        word = {"money": "how much", "avg": "average"}.get(kind, kind)
+        raise Refusal([word], {}, f"'{word}' of what? no number column is named after it")
+
+    def _quantity(self, spec: QuerySpec) -> Measure | None:
+        """An unused number column with a unit (an additive quantity: money, seats) to sum."""
         for link in self.links:
-            if link.start < after - 1 or any(k in self.used for k in range(link.start, link.end)):
+            if any(k in self.used for k in range(link.start, link.end)) or link.kinds() != {"column"}:
+                continue
+            columns = [e for e in link.elements if self.lex.numeric(e.table, e.column)
+                       and self.catalog.tables[e.table].columns[e.column].unit]
+            if columns:
+                c = self._choose_column(columns, spec)
+                words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
+                return Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}")
+        return None
+
+    def _is_money(self, table: str, column: str) -> bool:
+        return (self.catalog.tables[table].columns[column].unit or "").upper() in ("USD", "EUR", "GBP", "$")
+
+    def _metric_named_like(self, link: Link) -> int | None:
+        """The only glossary metric whose name starts with the linked words ('discount amount')."""
+        words = " ".join(t.lower for t in self.tokens[link.start:link.end])
+        found = [i for i, g in enumerate(self.catalog.glossary) if g.kind == "metric"
+                 and g.term.lower().startswith(words + " ")]
+        return found[0] if len(found) == 1 else None
+
+    def _numeric_after(self, after: int, spec: QuerySpec) -> tuple[Link, Element] | None:
+        """The number column an aggregate word applies to: among the next few links."""
+        for link in [lk for lk in self.links if lk.start >= after - 1][:3]:
+            if any(k in self.used for k in range(link.start, link.end)):
                 continue
             columns = [e for e in link.elements if e.kind == "column" and self.lex.numeric(e.table, e.column)]
             if columns:
-                c = self._choose_column(columns, spec)
-                words = self.note(link.start, link.end, f"{kind} of {c.table}.{c.column}")
-                return Measure(kind, c.table, c.column, words=words, alias=f"{kind}_{c.column}")
-            break
-        if kind == "sum" and spec.entity:
-            return Measure("count", spec.entity, words=spec.entity_words, alias="count")
-        raise Refusal([self.question], {}, f"'{kind}' of what? no numeric column is named after it")
+                return link, self._choose_column(columns, spec)
+        return None
 
     def _filters(self, spec: QuerySpec) -> None:
         """Values and filter terms left in the question become conditions (with negation before them)."""
@@ -512,12 +764,19 @@ class Parser:
             if any(k in self.used for k in range(link.start, link.end)):
                 continue
             negated, neg_at = self._negated(link.start)
+            if negated:
+                self._negated_links[link.end - 1] = neg_at
             kinds = link.kinds()
-            if "term" in kinds:
-                e = next(e for e in link.elements if e.kind == "term")
+            terms = [e for e in link.elements if e.kind == "term" and (
+                e.needs_table is None or e.needs_table in self._tables_in_play(spec))]
+            if terms and self._value_named_with_column(link):
+                terms = []  # "urgent priority": the column is named, so the value, not the term
+            if terms:
+                e = terms[0]
                 term = self.catalog.glossary[e.term]
                 if term.kind == "filter":
                     tables = self._term_tables(e.term)
+                    self._qualified_noun(link, tables[0] if tables else spec.root, spec)
                     words = [self.note(link.start, link.end, f"filter '{term.term}': {term.sql}")]
                     if negated:
                         words.append(self.note(neg_at, neg_at + 1, "negation"))
@@ -531,6 +790,23 @@ class Parser:
                 e = self._choose_value(values, link, spec)
                 self._add_value(spec, link, e, negated, neg_at)
                 continue
+            numbers = [e for e in link.elements if e.kind == "column" and self.lex.numeric(e.table, e.column)]
+            if numbers and kinds == {"column"} and negated and self.lower[neg_at] in ("no", "without"):
+                e = self._choose_column(numbers, spec)  # "line items with no discount": the number is zero
+                words = [self.note(link.start, link.end, f"{e.table}.{e.column} = 0"),
+                         self.note(neg_at, neg_at + 1, "none")]
+                spec.conditions.append(Condition("compare", e.table, e.column, op="=", values=[0], words=words))
+                continue
+            booleans = [e for e in link.elements if e.kind == "column" and
+                        self.catalog.tables[e.table].columns[e.column].type.upper() in ("BOOLEAN", "BOOL")]
+            if booleans and kinds == {"column"}:
+                e = self._choose_column(booleans, spec)
+                words = [self.note(link.start, link.end, f"{e.table}.{e.column} is true")]
+                if negated:
+                    words.append(self.note(neg_at, neg_at + 1, "negation"))
+                spec.conditions.append(Condition("compare", e.table, e.column, op="=", values=[exp_true()],
+                                                 negated=negated, words=words))
+                continue
             if kinds == {"table"} and negated and link.elements[0].table != spec.entity:
                 words = [self.note(link.start, link.end, f"table {link.elements[0].table}"),
                          self.note(neg_at, neg_at + 1, "none of them")]
@@ -539,6 +815,33 @@ class Parser:
                 words = [self.note(link.start, link.end, f"has {link.elements[0].table}")]
                 spec.conditions.append(Condition("exists", link.elements[0].table, words=words))
 
+    def _value_named_with_column(self, link: Link) -> bool:
+        for v in (e for e in link.elements if e.kind == "value"):
+            for k in (link.start - 1, link.end):
+                near = self.link_at(k) if k >= 0 else None
+                if near is not None and any(x.kind == "column" and (x.table, x.column) == (v.table, v.column)
+                                            for x in near.elements):
+                    return True
+        return False
+
+    def _tables_in_play(self, spec: QuerySpec) -> set[str]:
+        named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+        return named | {spec.entity, spec.root} | {m.table for m in spec.measures}
+
+    def _tables_used(self, spec: QuerySpec) -> set[str]:
+        """Tables the spec actually reads: a table named but used by nothing is not explained."""
+        used = {spec.entity, spec.root} | {m.table for m in spec.measures} | {g.table for g in spec.groups}
+        used |= {c.table for c in spec.conditions} | {c.measure.table for c in spec.conditions if c.measure}
+        for c in spec.conditions:
+            if c.kind == "term" and c.term is not None:
+                used |= set(self._term_tables(c.term))
+        for m in spec.measures:
+            if m.term is not None:
+                used |= set(self._term_tables(m.term))
+        if spec.ranking is not None and spec.ranking.table:
+            used.add(spec.ranking.table)
+        return used
+
     def _with_before(self, i: int) -> bool:
         k = i - 1
         while k >= 0 and self.lower[k] in ("any", "some", "open", "a", "an", "the"):
@@ -546,11 +849,13 @@ class Parser:
         return k >= 0 and self.lower[k] in ("with", "have", "has", "having")
 
     def _negated(self, i: int) -> tuple[bool, int]:
+        """A negation shortly before position i ('not submitted via email', 'never filed an urgent ticket')."""
         k = i - 1
-        while k >= 0 and self.lower[k] in ("a", "an", "the", "any", "in", "from", "of", "to", "be", "is", "are", "on",
-                                         "from", "that", "who", "which", "been", "have", "has", "with", "belong",
-                                         "belonging") and k not in self.used:
+        while k >= 0 and i - k <= 4 and k not in self.used and (
+                self.lower[k] in NEGATION_GAP or self.lower[k] in NEUTRAL_WORDS or self.lower[k] in AGENT_VERBS):
             k -= 1
+        if k >= 0 and self.lower[k] in ("and", "or", ",", "nor") and (k - 1) in self._negated_links:
+            return True, self._negated_links[k - 1]
         if k >= 0 and self.lower[k] in NEGATIONS and k not in self.used:
             if self.lower[k] == "other" and not (k + 1 < len(self.tokens) and self.lower[k + 1] == "than"):
                 return False, -1
@@ -570,16 +875,31 @@ class Parser:
                     for v in values:
                         if e.kind == "column" and (e.table, e.column) == (v.table, v.column):
                             return v
-        in_root = [v for v in values if v.table == spec.entity]
-        if len({(v.table, v.column) for v in in_root}) == 1:
-            return in_root[0]
+        declared = [v for v in values if v.value in (self.catalog.tables[v.table].columns[v.column].values or [])]
         named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
-        in_named = [v for v in values if v.table in named]
-        if len({(v.table, v.column) for v in in_named}) == 1:
-            return in_named[0]
+        for pool in (declared, values):
+            for keep in (lambda v: v.table == spec.entity, lambda v: v.table in named,
+                         lambda v: self._up_reachable(spec.entity, v.table)):
+                chosen = [v for v in pool if keep(v)]
+                if len({(v.table, v.column) for v in chosen}) == 1:
+                    return chosen[0]
+            if len({(v.table, v.column) for v in pool}) == 1:
+                return pool[0]
         options = sorted({f"{v.table}.{v.column}" for v in values})
         raise Refusal([values[0].value], {values[0].value: options},
                       f"'{values[0].value}' could be " + " or ".join(options))
+
+    def _up_reachable(self, src: str, dst: str) -> bool:
+        """Whether dst is reached from src through many-to-one relationships only (a join adds no rows)."""
+        seen, frontier = {src}, [src]
+        while frontier:
+            table = frontier.pop()
+            for rel in self.catalog.relationships:
+                a, b = rel.from_.split(".")[0], rel.to.split(".")[0]
+                if a == table and b not in seen:
+                    seen.add(b)
+                    frontier.append(b)
+        return dst in seen
 
     def _add_value(self, spec: QuerySpec, link: Link, e: Element, negated: bool, neg_at: int) -> None:
         words = [self.note(link.start, link.end, f"{e.table}.{e.column} = '{e.value}'")]
@@ -590,8 +910,10 @@ class Parser:
                 words.append(self.note(near.start, near.end, f"column {e.table}.{e.column}"))
         if negated:
             words.append(self.note(neg_at, neg_at + 1, "negation"))
+        both = any(t.lower == "both" for t in self.tokens[:link.start])
         for cond in spec.conditions:
-            if cond.kind == "value" and (cond.table, cond.column) == (e.table, e.column) and cond.negated == negated:
+            if cond.kind == "value" and (cond.table, cond.column) == (e.table, e.column) and cond.negated == negated \
+                    and not both:
                 cond.values.append(e.value)
                 cond.words.extend(words)
                 return
@@ -602,29 +924,54 @@ class Parser:
         for window in self.windows:
             if any(k in self.used for k in range(window.first, window.last)):
                 continue
-            table = self._time_table(window.first, spec)
-            column = self.catalog.tables[table].time_column
+            named = self._time_column_before(window.first)
+            if named is not None:
+                link, table, column = named
+            else:
+                link, table = None, self._time_table(window.first, spec)
+                column = self.catalog.tables[table].time_column
             if column is None:
                 raise Refusal([self.words(window.first, window.last).text], {},
                               f"table {table} has no time_column in the catalog, so a time window cannot be applied")
-            span = self.words(window.first, window.last)
             desc = f"{table}.{column} in [{window.start or '...'}, {window.end or '...'})"
             words = [self.note(window.first, window.last, desc)]
-            k = window.first - 1
-            if k >= 0 and self.lower[k] in TIME_VERBS and k not in self.used:
-                words.append(self.note(k, k + 1, f"({table}.{column})"))
+            if link is not None:
+                words.append(self.note(link.start, link.end, f"column {table}.{column}"))
             spec.conditions.append(Condition("time", table, column, values=[window.start, window.end], words=words))
-            del span
+
+    def _time_column_before(self, i: int) -> tuple[Link, str, str] | None:
+        """'signed up in 2024', 'issued last quarter': a date column named right before a window."""
+        k = i - 1
+        while k >= 0 and self.lower[k] in ("was", "were", "is", "are", "been", "be", "have", "has", "had"):
+            k -= 1
+        link = next((lk for lk in self.links if lk.end == k + 1), None)
+        if link is None or any(j in self.used for j in range(link.start, link.end)):
+            return None
+        dates = [e for e in link.elements if e.kind == "column" and self.lex.temporal(e.table, e.column)]
+        if not dates:
+            return None
+        named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+        preferred = [e for e in dates if e.table in named] or dates
+        if len({(e.table, e.column) for e in preferred}) > 1:
+            return None
+        return link, preferred[0].table, preferred[0].column
 
     def _time_table(self, i: int, spec: QuerySpec) -> str:
-        """The table a time window refers to: the nearest table named before it that has a time column."""
+        """The table a time window refers to: the table right before '<verb> in ...' ('orders placed
+        in 1997'), else what is measured, else the nearest table named before it."""
+        k = i - 1
+        if k >= 1 and (self.lower[k] in AGENT_VERBS or self.lower[k] in NEUTRAL_WORDS or self.lower[k].endswith("ed")):
+            link = next((lk for lk in self.links if lk.end == k and lk.kinds() == {"table"}), None)
+            if link is not None and self.catalog.tables[link.elements[0].table].time_column:
+                self.note(k, k + 1, f"({link.elements[0].table})")
+                return link.elements[0].table
+        if spec.measures and self.catalog.tables[spec.measures[0].table].time_column:
+            return spec.measures[0].table
         for link in sorted(self.links, key=lambda lk: -lk.start):
             if link.end <= i and link.kinds() == {"table"}:
                 t = link.elements[0].table
                 if self.catalog.tables[t].time_column:
                     return t
-        if spec.measures and self.catalog.tables[spec.measures[0].table].time_column:
-            return spec.measures[0].table
         return spec.entity
 
     def _semantic_conditions(self, spec: QuerySpec, top_n: int | None) -> None:
@@ -681,6 +1028,8 @@ class Parser:
             return spec.ranking
         # "top 5 customers by MRR" / "which region has the most customers" / "the 3 largest invoices"
         if spec.measures:
+            if not spec.groups:
+                self._group_named_before(spec, at)
             return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
         for link in self.links:
             if link.start > at and not any(k in self.used for k in range(link.start, link.end)):
@@ -688,6 +1037,12 @@ class Parser:
                            (self.lex.numeric(e.table, e.column) or self.lex.temporal(e.table, e.column))]
                 if columns:
                     c = self._choose_column(columns, spec)
+                    if c.table != spec.entity and not self._up_reachable(spec.entity, c.table) and \
+                            self.lex.numeric(c.table, c.column):
+                        # "the 5 suppliers with the most units in stock": a total per supplier
+                        words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
+                        spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
+                        return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
                     words = [self.note(link.start, link.end, f"order by {c.table}.{c.column}")]
                     return Ranking("column", desc, n or (1 if self._singular_ask() else 10), c.table, c.column,
                                    words=words)
@@ -699,28 +1054,52 @@ class Parser:
                     if not spec.groups:
                         spec.groups.append(Group(spec.entity))
                     return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
-        before = [lk for lk in self.links if lk.end <= at and not any(k in self.used for k in range(lk.start, lk.end))
-                  and lk.kinds() == {"column"}]
-        if before and not spec.groups:
-            c = self._choose_column([e for e in before[-1].elements if e.kind == "column"], spec)
-            spec.groups.append(Group(c.table, c.column, words=self.note(before[-1].start, before[-1].end,
-                                                                         f"group by {c.table}.{c.column}")))
+        if not spec.groups:
+            self._group_named_before(spec, at)
         if spec.groups:
             spec.measures.append(Measure("count", spec.entity, alias="count"))
-            return Ranking("measure", desc, n or 1)
+            return Ranking("measure", desc, n or spec.limit or 1)
+        semantic = [c for c in spec.conditions if c.kind == "semantic" and not c.negated]
+        if len(semantic) == 1 and desc:  # "top 10 tickets about slow performance": rank by meaning
+            c = semantic[0]
+            spec.conditions.remove(c)
+            return Ranking("semantic", True, n or (1 if self._singular_ask() else 10), c.table, c.column, c.text,
+                           words=c.words)
         default = self._default_order_column(spec.entity)
         if default:
             return Ranking("column", desc, n or (1 if self._singular_ask() else 10), spec.entity, default)
         return None
+
+    def _group_named_before(self, spec: QuerySpec, at: int) -> None:
+        """'which region has the most customers': the column named before the superlative groups."""
+        before = [lk for lk in self.links if lk.end <= at and not any(k in self.used for k in range(lk.start, lk.end))
+                  and lk.kinds() == {"column"}]
+        if before:
+            link = before[-1]
+            c = self._choose_column([e for e in link.elements if e.kind == "column"], spec)
+            spec.groups.append(Group(c.table, c.column, words=self.note(link.start, link.end,
+                                                                         f"group by {c.table}.{c.column}")))
+            k = link.start - 1
+            if k >= 0 and self.tokens[k].number is not None and k not in self.used:
+                spec.limit = int(self.tokens[k].number)
+                self.note(k, k + 1, f"limit {spec.limit}")
+
+    def _is_key(self, table: str, column: str) -> bool:
+        """A key or a foreign key: a number that identifies rows rather than measures them."""
+        if column in self.catalog.tables[table].primary_key or column.endswith("_id"):
+            return True
+        return any(f"{table}.{column}" in (r.from_, r.to) for r in self.catalog.relationships)
 
     def _default_order_column(self, table: str) -> str | None:
         spec = self.catalog.tables[table]
         word = next((t.lower for t in self.tokens if t.lower in TOP_WORDS), "")
         if word in ("newest", "latest", "recent", "oldest", "earliest"):
             return spec.time_column
-        numeric = [c for c in spec.columns if self.lex.numeric(table, c) and c not in spec.primary_key
-                   and not c.endswith("_id")]
-        return numeric[0] if len(numeric) == 1 else None
+        numeric = [c for c in spec.columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
+        if len(numeric) == 1:
+            return numeric[0]
+        return self._value_column(table, None) if word in ("largest", "biggest", "smallest", "highest", "lowest") \
+            else None
 
     def _singular_ask(self) -> bool:
         """'which region has the most' asks for one; 'which regions' or 'top customers' for several."""
@@ -734,20 +1113,35 @@ class Parser:
         return not text.endswith("s") or text.endswith("ss")
 
     def _show_columns(self, spec: QuerySpec) -> None:
-        """Columns named but not used otherwise are shown ('list customers and their region')."""
+        """Columns named but not used otherwise: shown in a listing ('customers and their region');
+        a date column used as a verb ('tickets filed by phone') says nothing more."""
         for link in self.links:
             if any(k in self.used for k in range(link.start, link.end)):
                 continue
+            if link.kinds() == {"table"} and link.elements[0].table in self._tables_used(spec):
+                self.note(link.start, link.end, f"table {link.elements[0].table}")
+                continue
             columns = [e for e in link.elements if e.kind == "column"]
-            if columns and link.kinds() == {"column"}:
-                try:
-                    c = self._choose_column(columns, spec)
-                except Refusal:
-                    continue
-                self.note(link.start, link.end, f"show {c.table}.{c.column}")
-                spec.show_columns.append((c.table, c.column))
-            elif link.kinds() == {"table"} and link.elements[0].table == spec.entity:
-                self.note(link.start, link.end, f"table {spec.entity}")
+            if not columns or link.kinds() != {"column"}:
+                continue
+            try:
+                c = self._choose_column(columns, spec)
+            except Refusal:
+                continue
+            if self.lex.temporal(c.table, c.column) and not self._asks_to_show(link.start):
+                self.note(link.start, link.end, f"({c.table}.{c.column})")
+                continue
+            if spec.measures and not self._asks_to_show(link.start):
+                continue  # left unplaced: an aggregate cannot show a column it does not group by
+            self.note(link.start, link.end, f"show {c.table}.{c.column}")
+            spec.show_columns.append((c.table, c.column))
+
+    def _asks_to_show(self, i: int) -> bool:
+        k = i - 1
+        while k >= 0 and self.lower[k] in ("the", "a", "an"):
+            k -= 1
+        return k >= 0 and self.lower[k] in ("and", "with", "their", "its", "show", "list", "including", ",", "plus",
+                                          "also", "display")
 
     def _finalize_root(self, spec: QuerySpec) -> None:
         if spec.measures:
@@ -758,14 +1152,13 @@ class Parser:
     # -- refusal -------------------------------------------------------------------------------
 
     def _unplaced(self) -> list[str]:
+        """Words that nothing explained. Numbers, negations and superlatives count: one that applied
+        to nothing would change the answer without showing it."""
         out = []
         for k, t in enumerate(self.tokens):
-            if k in self.used or t.lower in STOPWORDS or t.lower in (",", ";", "?") or t.number is not None:
+            if k in self.used or self._semantic_token(k) or t.lower in (",", ";", "?", "+"):
                 continue
-            if self._semantic_token(k) or t.lower in NEGATIONS or t.lower in TOP_WORDS:
-                continue
-            if any(lk.start <= k < lk.end for lk in self.links if lk.kinds() <= {"table"} and
-                   lk.elements[0].table in (self.catalog.tables or {})):
+            if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS:
                 continue
             out.append(t.text)
         return out
@@ -780,6 +1173,12 @@ class Parser:
         from hybridq.nl.link import near_phrases
 
         return {w: near_phrases(w, self.lex) for w in words}
+
+
+def exp_true():
+    from sqlglot import exp
+
+    return exp.true()
 
 
 def _alias(text: str) -> str:

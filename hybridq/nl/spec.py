@@ -26,6 +26,7 @@ class Measure:
     term: int | None = None  # glossary metric
     words: Words | None = None
     alias: str = "value"
+    filters: list["Condition"] = field(default_factory=list)  # "5 urgent tickets": conditions on what is counted
 
 
 @dataclass
@@ -44,10 +45,11 @@ class Condition:
 
 @dataclass
 class Group:
-    table: str
+    table: str | None
     column: str | None = None
     term: int | None = None  # glossary dimension
     words: Words | None = None
+    period: str | None = None  # month | year | quarter | week | day: of the root table's time column
 
 
 @dataclass
@@ -72,6 +74,7 @@ class QuerySpec:
     limit: int | None = None
     entity_words: Words | None = None
     show_columns: list[tuple[str, str]] = field(default_factory=list)  # extra columns asked for
+    vias: dict[str, str] = field(default_factory=dict)  # table -> the table its join path must pass ("customer nations")
 
 
 @dataclass

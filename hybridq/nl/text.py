@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 # Words (hyphenated words split: "mid-market" is "mid market"), numbers with their unit, quoted
 # phrases, comparison signs, and , ; ? (they end clauses). Other punctuation is dropped.
-TOKEN = re.compile(r"\$?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_']*|\"[^\"]*\"|"
-                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?]", re.IGNORECASE)
+TOKEN = re.compile(r"(?<![\w-])-?\$?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_'#]*|\"[^\"]*\"|"
+                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?+]", re.IGNORECASE)
 QUOTED = re.compile(r"^[\"'](.*)[\"']$", re.S)
 
 
@@ -17,13 +17,10 @@ class Token:
     text: str  # as written
     start: int
     end: int
-    norm: str  # lower case, singular
+    norm: str  # lower case, singular, possessive removed
+    lower: str  # lower case, possessive removed ("tanaka's" -> "tanaka")
     number: float | None = None
     quoted: str | None = None  # the phrase inside quotes
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
 
 
 IRREGULAR = {"people": "person", "children": "child", "men": "man", "women": "woman", "analyses": "analysis",
@@ -53,12 +50,12 @@ MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "%": 1.0, "x"
 
 
 def parse_number(text: str) -> float | None:
-    m = re.fullmatch(r"\$?(\d[\d,]*(?:\.\d+)?)\s?(k|m|mm|bn|b|%|x)?", text.strip(), re.IGNORECASE)
+    m = re.fullmatch(r"(-?)\$?(\d[\d,]*(?:\.\d+)?)\s?(k|m|mm|bn|b|%|x)?", text.strip(), re.IGNORECASE)
     if not m:
         return None
-    value = float(m.group(1).replace(",", ""))
-    unit = (m.group(2) or "").lower()
-    return value * MULTIPLIERS.get(unit, 1.0)
+    value = float(m.group(2).replace(",", ""))
+    unit = (m.group(3) or "").lower()
+    return (-1 if m.group(1) else 1) * value * MULTIPLIERS.get(unit, 1.0)
 
 
 WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
@@ -72,17 +69,23 @@ def tokenize(question: str) -> list[Token]:
         text = m.group(0)
         quoted = QUOTED.match(text)
         if quoted and len(text) >= 2:
-            tokens.append(Token(text, m.start(), m.end(), quoted.group(1).lower(), quoted=quoted.group(1)))
+            phrase = quoted.group(1)
+            tokens.append(Token(text, m.start(), m.end(), phrase.lower(), phrase.lower(), quoted=phrase))
             continue
         number = parse_number(text)
         if number is None and text.lower() in WORD_NUMBERS:
             number = float(WORD_NUMBERS[text.lower()])
-        norm = text.lower() if number is not None else singular(text.strip("'"))
-        tokens.append(Token(text, m.start(), m.end(), norm, number=number))
+        if number is not None:
+            tokens.append(Token(text, m.start(), m.end(), text.lower(), text.lower(), number=number))
+            continue
+        word = text.strip("'")
+        if word.lower().endswith("'s"):  # possessive: "Hiro Tanaka's accounts", "last quarter's tickets"
+            word = word[:-2]
+        tokens.append(Token(text, m.start(), m.end(), singular(word), word.lower()))
     return tokens
 
 
 def normalize_phrase(phrase: str) -> tuple[str, ...]:
     """The normal form of a catalog phrase: singular lower-case words (underscores split)."""
-    words = re.findall(r"[A-Za-z0-9]+", phrase.replace("_", " ").replace("-", " "))
+    words = re.findall(r"[A-Za-z0-9#]+", phrase.replace("_", " ").replace("-", " "))
     return tuple(singular(w) for w in words)

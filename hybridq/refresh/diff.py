@@ -35,6 +35,50 @@ class RowChanges:
         return bool(self.upserts.num_rows or self.deletes.num_rows or self.replace_all)
 
 
+SMALL_DIFF = 500  # rows and files up to which the diff is done here rather than in SQL (live mode)
+
+
+def _small_diff(con, table: str, key: str, columns: list[str], incoming: pa.Table, scope: list[str],
+                keep: set[str], issues: list[RowIssue]) -> RowChanges:
+    """The same diff as the SQL path, for the few rows a live change brings: one query, then Python."""
+    values = incoming.column(key).to_pylist()
+    stored = con.execute(
+        f"SELECT {quote(key)}, _file, _hash FROM {rows_table(table)} "
+        f"WHERE _file IN (SELECT unnest(?::VARCHAR[])) OR {quote(key)} IN (SELECT unnest(?))",
+        [scope, values]).fetchall()
+    in_scope = set(scope)
+    by_key = {k: (f, h) for k, f, h in stored}
+    files = incoming.column("_file").to_pylist()
+    lines = incoming.column("_line").to_pylist()
+    hashes = incoming.column("_hash").to_pylist()
+    order = sorted(range(len(values)), key=lambda i: (files[i], lines[i] if lines[i] is not None else -1))
+    first: dict = {}
+    take, new = [], []
+    for i in order:
+        k = values[i]
+        if k in first:
+            f, ln = first[k]
+            where = f + (f":{ln}" if ln else "")
+            issues.append(RowIssue(files[i], lines[i], str(k),
+                                   f"duplicate primary key {k} (first seen at {where}); this row is skipped"))
+            continue
+        first[k] = (files[i], lines[i])
+        old = by_key.get(k)
+        if old is not None and old[0] not in in_scope:
+            issues.append(RowIssue(files[i], lines[i], str(k),
+                                   f"duplicate primary key {k}: already loaded from {old[0]}; this row is skipped"))
+            continue
+        if old is None or old[1] != hashes[i] or old[0] != files[i]:
+            take.append(i)
+            new.append(old is None)
+    gone = [k for k, (f, _h) in by_key.items() if f in in_scope and f not in keep and k not in first]
+    upserts = incoming.take(pa.array(sorted(take), pa.int64())).select([*columns, "_file", "_hash"]) if take else \
+        incoming.slice(0, 0).select([*columns, "_file", "_hash"])
+    deletes = pa.table({key: pa.array(gone, incoming.schema.field(key).type)})
+    inserted = sum(new)
+    return RowChanges(table, upserts, deletes, inserted=inserted, updated=len(take) - inserted, issues=issues)
+
+
 def key_text(row: dict, keys: list[str]) -> str:
     values = [row[k] for k in keys]
     return str(values[0]) if len(values) == 1 else json.dumps(values, default=str)
@@ -63,6 +107,8 @@ def diff_rows(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], colum
         issues.append(RowIssue(row["_file"], row["_line"], None, f"missing primary key ({', '.join(keys)})"))
         keep = keep | {row["_file"]}  # the row may be a stored one whose key cell broke: delete nothing there
     incoming = incoming.filter(pc.invert(null_key))
+    if len(keys) == 1 and incoming.num_rows <= SMALL_DIFF and len(scope) <= SMALL_DIFF:
+        return _small_diff(con, table, keys[0], columns, incoming, scope, keep, issues)
 
     n = next(_names)
     inc, scope_name, clean = f"_hq_in_{n}", f"_hq_scope_{n}", f"_hq_clean_{n}"

@@ -28,12 +28,13 @@ _names = itertools.count()
 class ColumnChanges:
     table: str
     column: str
-    upserts: pa.Table  # key..., _chunk, _text, _hash, vector: chunks to write to Lance
+    upserts: pa.Table  # key..., _chunk, _text, _hash, vector (+ _existing): chunks to write to Lance
     chunk_index: pa.Table  # key..., _chunk, _hash: the full chunk lists of `replaced` rows
     replaced: pa.Table  # keys whose chunk lists are replaced (changed or deleted rows)
     shrink: list[tuple[dict, int]]  # (key, new chunk count) for rows that lost chunks
     deleted_keys: pa.Table  # keys of deleted rows
     overwrite: bool  # write the whole column anew (first load, new chunking or model)
+    only_new_rows: bool = False  # every replaced row is new: no old chunks to remove
     embedded: int = 0
     reused: int = 0
 
@@ -61,14 +62,20 @@ def chunk_rows(texts: pa.Table, keys: list[str], column: str, cfg: SemanticConfi
 
 
 def plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str, keys: list[str], cfg: SemanticConfig,
-                texts: pa.Table, deleted: pa.Table, overwrite: bool) -> tuple[ColumnChanges, pa.Table]:
+                texts: pa.Table, deleted: pa.Table, overwrite: bool,
+                only_new_rows: bool = False) -> tuple[ColumnChanges, pa.Table]:
     """What changes in the column's chunks; and the chunks that need a vector (key..., _chunk, _text, _hash)."""
     chunks = chunk_rows(texts, keys, column, cfg)
     replaced = pa.concat_tables([texts.select(keys), deleted.select(keys).cast(texts.select(keys).schema)])
-    if overwrite:
-        changes = ColumnChanges(table, column, chunks, chunks.select([*keys, "_chunk", "_hash"]), replaced, [],
-                                deleted.select(keys), True)
-        return changes, chunks
+    if not texts.num_rows and not overwrite:  # only deletions
+        empty = chunks.append_column("_existing", pa.array([], pa.bool_()))
+        return ColumnChanges(table, column, empty, chunks.select([*keys, "_chunk", "_hash"]), replaced, [],
+                             deleted.select(keys), False), empty
+    if overwrite or only_new_rows:  # every chunk is new: nothing stored to compare with
+        need = chunks if overwrite else chunks.append_column("_existing", pa.array([False] * chunks.num_rows))
+        changes = ColumnChanges(table, column, need, chunks.select([*keys, "_chunk", "_hash"]), replaced, [],
+                                deleted.select(keys), overwrite, only_new_rows=only_new_rows)
+        return changes, need
     n = next(_names)
     new, rows = f"_hq_nc_{n}", f"_hq_rows_{n}"
     con.register(new, chunks)
@@ -77,7 +84,8 @@ def plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str, keys: l
     mirror = chunks_table(table, column)
     try:
         need = con.sql(
-            f"SELECT n.* FROM {new} n LEFT JOIN {mirror} m ON {join} AND n._chunk = m._chunk "
+            f"SELECT n.*, m._hash IS NOT NULL AS _existing FROM {new} n "
+            f"LEFT JOIN {mirror} m ON {join} AND n._chunk = m._chunk "
             f"WHERE m._hash IS NULL OR m._hash <> n._hash"
         ).to_arrow_table()
         key_join = " AND ".join(f"r.{quote(k)} = m.{quote(k)}" for k in keys)

@@ -22,7 +22,8 @@ from hybridq.refresh.files import FileChanges, FileState, compare, display_path,
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
-from hybridq.store.duck import quote
+from hybridq.sql.scoring import rows_for_keys_ordered
+from hybridq.store.duck import chunks_table, quote
 from hybridq.store.store import Store
 
 
@@ -163,8 +164,9 @@ class Refresher:
             else:
                 texts = rows.upserts.select([*keys, column])
             deleted = rows.deletes if rows is not None and not rows.replace_all else texts.select(keys).slice(0, 0)
+            only_new = rows is not None and not overwrite and not rows.updated and not rows.deleted
             plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic, texts,
-                                     deleted, overwrite)
+                                     deleted, overwrite, only_new)
             plans.append((plan, need))
         if not plans:
             return []
@@ -174,8 +176,7 @@ class Refresher:
             entry = recorded.get((plan.table, plan.column))
             reusable = (entry is not None and entry.model == self.store.catalog.embedding.model
                         and self.store.lance.exists(entry.lance_name))
-            dataset = self.store.lance.dataset(entry.lance_name, entry.version) if reusable else None
-            known = stored_vectors(dataset, need.column("_hash").to_pylist())
+            known = self._known_vectors(plan, need, entry) if reusable else {}
             attach_vectors(plan, need, known, self.embedder, self.embedder.dim, progress=advance)
         return [plan for plan, _ in plans]
 
@@ -193,6 +194,27 @@ class Refresher:
             if c.any:
                 advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
         return refresh_id
+
+    def _known_vectors(self, plan: ColumnChanges, need: pa.Table, entry) -> dict:
+        """hash -> vector for the needed chunks whose text the column already holds (any row):
+        read from the in-memory vectors when they are loaded, else from the recorded Lance version."""
+        hashes = sorted(set(need.column("_hash").to_pylist()))
+        if not hashes:
+            return {}
+        keys = self.store.catalog.tables[plan.table].primary_key
+        held = self.store.db.sql(
+            f"SELECT {', '.join(quote(k) for k in keys)}, _chunk, _hash FROM "
+            f"{chunks_table(plan.table, plan.column)} WHERE _hash IN (SELECT unnest(?::VARCHAR[]))",
+            params=[hashes]).to_arrow_table()
+        if not held.num_rows:
+            return {}  # all new text: nothing to look up
+        view = self.store.vectors.cached(plan.table, plan.column, entry.version)
+        if view is None:
+            return stored_vectors(self.store.lance.dataset(entry.lance_name, entry.version),
+                                  held.column("_hash").to_pylist())
+        rows = rows_for_keys_ordered(view, held.select(keys))
+        slots = view.starts[rows] + held.column("_chunk").to_numpy()
+        return dict(zip(held.column("_hash").to_pylist(), view.matrix[slots]))
 
     def _holders_of_skipped_copies(self, fetched: Fetched, rows: RowChanges | None) -> set[str]:
         """Unchanged files that hold a row skipped as a duplicate of a key this refresh deletes."""

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from hybridq.refresh.files import scan
-from hybridq.store.duck import quote
+from hybridq.store.duck import chunks_table, quote
 from hybridq.store.store import Store
 
 
@@ -45,8 +45,10 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
         for table, path, mtime, size in cur.execute("SELECT table_name, path, mtime_ns, size FROM _hq.files").fetchall():
             stored_files.setdefault(table, {})[path] = (mtime, size)
         chunks = {}
-        for table, column, n in cur.execute("SELECT table_name, column_name, chunks FROM _hq.vectors").fetchall():
-            chunks.setdefault(table, {})[column] = n
+        for table, column in cur.execute("SELECT table_name, column_name FROM _hq.vectors").fetchall():
+            if table in catalog.tables:
+                chunks.setdefault(table, {})[column] = cur.execute(
+                    f"SELECT count(*) FROM {chunks_table(table, column)}").fetchall()[0][0]
         errors = {}
         for table, file, line, key, message in cur.execute(
                 "SELECT table_name, file, line, key, message FROM _hq.errors ORDER BY file, line").fetchall():

@@ -11,6 +11,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hybridq.catalog.rules.context import is_text_type
 from hybridq.refresh.diff import RowChanges
@@ -56,13 +57,17 @@ def write_lance(store: Store, columns: list[ColumnChanges], dim: int) -> dict[tu
             continue
         name = lance_name(changes.table, changes.column)
         keys = store.catalog.tables[changes.table].primary_key
+        schema = chunk_schema(store.key_fields(changes.table), dim)
+        ds = None
         if changes.overwrite:
-            schema = chunk_schema(store.key_fields(changes.table), dim)
-            store.lance.overwrite(name, changes.upserts.cast(schema), schema)
+            store.lance.overwrite(name, changes.upserts.select(schema.names).cast(schema), schema)
         else:
-            store.lance.write(name, keys, changes.upserts, lance_delete_filter(changes))
+            existing = changes.upserts.column("_existing")
+            rows = changes.upserts.select(schema.names).cast(schema)
+            ds = store.lance.write(name, keys, rows.filter(existing), rows.filter(pc.invert(existing)),
+                                   lance_delete_filter(changes))
         versions[(changes.table, changes.column)] = store.lance.ensure_indexes(
-            name, store.catalog.embedding.ann_min_rows)
+            name, store.catalog.embedding.ann_min_rows, keys[0] if len(keys) == 1 else None, ds)
     return versions
 
 
@@ -89,29 +94,27 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
             if tw.rows is not None and tw.rows.any:
                 upserts = _apply_rows(store, tw.rows, register)
                 if not full:
-                    _index_new_values(store, tw.table, upserts)
+                    _index_new_values(store, tw.table, upserts, tw.rows.upserts)
         for changes in columns:
             if changes.any:
                 _apply_chunk_index(store, changes, register)
-                version = versions[(changes.table, changes.column)]
-                chunks = one(con, f"SELECT count(*) FROM {chunks_table(changes.table, changes.column)}")[0]
                 con.execute(
-                    "INSERT OR REPLACE INTO _hq.vectors VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [changes.table, changes.column, lance_name(changes.table, changes.column), version,
-                     store.column_fingerprint(changes.table, changes.column), store.catalog.embedding.model,
-                     chunks],
+                    "INSERT OR REPLACE INTO _hq.vectors VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                    [changes.table, changes.column, lance_name(changes.table, changes.column),
+                     versions[(changes.table, changes.column)], store.column_fingerprint(changes.table, changes.column),
+                     store.catalog.embedding.model],
                 )
         for tw in tables:
             _record_source(store, tw, now)
             if full and tw.rows is not None and tw.rows.any:
                 _index_values(store, tw.table)
-        refresh_id = one(con, "SELECT coalesce(max(id), 0) + 1 FROM _hq.refreshes")[0]
         totals = [sum(getattr(tw.rows, a) if tw.rows else 0 for tw in tables) for a in ("inserted", "updated", "deleted")]
-        con.execute(
-            "INSERT INTO _hq.refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [refresh_id, started_at, now, *totals, sum(c.embedded for c in columns),
-             sum(c.reused for c in columns), sum(len(tw.issues) for tw in tables)],
-        )
+        refresh_id = con.execute(
+            "INSERT INTO _hq.refreshes SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM _hq.refreshes "
+            "RETURNING id",
+            [started_at, now, *totals, sum(c.embedded for c in columns), sum(c.reused for c in columns),
+             sum(len(tw.issues) for tw in tables)],
+        ).fetchall()[0][0]
         con.execute("COMMIT")
         return refresh_id
     except BaseException:
@@ -136,16 +139,28 @@ def _apply_rows(store: Store, changes: RowChanges, register) -> str:
     if changes.replace_all:
         con.execute(f"DELETE FROM {target}")
         con.execute(f"DELETE FROM {rows}")
-    else:
-        gone = register("gone", pa.concat_tables([changes.deletes, changes.upserts.select(keys)]))
-        match = " AND ".join(f"{target}.{quote(k)} = g.{quote(k)}" for k in keys)
-        con.execute(f"DELETE FROM {target} USING {gone} g WHERE {match}")
-        match = " AND ".join(f"{rows}.{quote(k)} = g.{quote(k)}" for k in keys)
-        con.execute(f"DELETE FROM {rows} USING {gone} g WHERE {match}")
-    con.execute(f"INSERT INTO {target} ({col_list}) SELECT {col_list} FROM {upserts}")
+    elif changes.updated or changes.deleted:  # only new rows: nothing to delete
+        gone = pa.concat_tables([changes.deletes, changes.upserts.select(keys)])
+        for table in (target, rows):
+            delete_keys(con, table, gone, register)
     key_list = "".join(f"{quote(k)}, " for k in keys)
-    con.execute(f"INSERT INTO {rows} SELECT {key_list}_file, _hash FROM {upserts}")
+    con.execute(f"INSERT INTO {target} ({col_list}) SELECT {col_list} FROM {upserts}; "
+                f"INSERT INTO {rows} SELECT {key_list}_file, _hash FROM {upserts}")
     return upserts
+
+
+def delete_keys(con, table: str, keys: pa.Table, register) -> None:
+    """DELETE the rows of `table` with these keys (a list parameter for a one-column key)."""
+    if not keys.num_rows:
+        return
+    names = keys.column_names
+    if len(names) == 1:
+        con.execute(f"DELETE FROM {table} WHERE {quote(names[0])} IN (SELECT unnest(?))",
+                    [keys.column(0).to_pylist()])
+        return
+    gone = register("gone", keys)
+    match = " AND ".join(f"{table}.{quote(k)} = g.{quote(k)}" for k in names)
+    con.execute(f"DELETE FROM {table} USING {gone} g WHERE {match}")
 
 
 def _apply_chunk_index(store: Store, changes: ColumnChanges, register) -> None:
@@ -154,43 +169,44 @@ def _apply_chunk_index(store: Store, changes: ColumnChanges, register) -> None:
     mirror = chunks_table(changes.table, changes.column)
     if changes.overwrite:
         con.execute(f"DELETE FROM {mirror}")
-    elif changes.replaced.num_rows:
-        gone = register("rk", changes.replaced)
-        match = " AND ".join(f"{mirror}.{quote(k)} = g.{quote(k)}" for k in keys)
-        con.execute(f"DELETE FROM {mirror} USING {gone} g WHERE {match}")
+    elif not changes.only_new_rows:
+        delete_keys(con, mirror, changes.replaced, register)
     if changes.chunk_index.num_rows:
         index = register("ci", changes.chunk_index)
         con.execute(f"INSERT INTO {mirror} SELECT {''.join(quote(k) + ', ' for k in keys)}_chunk, _hash FROM {index}")
 
 
 def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
+    """The source's file states and problems; its counts are read when status asks."""
     con = store.db
     files = tw.files
-    touched_paths = [s.path for s in files.changed + files.touched] + files.removed
-    if touched_paths:
+    states = files.changed + files.touched
+    if files.removed:
         con.execute("DELETE FROM _hq.files WHERE table_name = ? AND path IN (SELECT unnest(?::VARCHAR[]))",
-                    [tw.table, touched_paths])
-        # errors of files read again (or gone) are replaced; a file only touched keeps its errors
-        reread = [s.path for s in files.changed] + files.removed + sorted(tw.extra_read)
-        con.execute("DELETE FROM _hq.errors WHERE table_name = ? AND (file IS NULL OR file IN (SELECT unnest(?::VARCHAR[])))",
-                    [tw.table, reread])
-    for state in files.changed + files.touched:
-        con.execute("INSERT INTO _hq.files VALUES (?, ?, ?, ?, ?)",
-                    [tw.table, state.path, state.mtime_ns, state.size, state.content_hash])
-    for issue in tw.issues:
-        con.execute("INSERT INTO _hq.errors VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [tw.table, tw.source, issue.file, issue.line, issue.key, issue.message, now])
-    newest, nfiles = one(con, "SELECT max(mtime_ns), count(*) FROM _hq.files WHERE table_name = ?", [tw.table])
-    rows = one(con, f"SELECT count(*) FROM {quote(tw.table)}")[0]
-    errors = one(con, "SELECT count(*) FROM _hq.errors WHERE table_name = ?", [tw.table])[0]
-    newest_ts = dt.datetime.fromtimestamp(newest / 1e9) if newest else None
-    con.execute("INSERT OR REPLACE INTO _hq.sources VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [tw.table, tw.source, now, newest_ts, nfiles, rows, errors])
+                    [tw.table, files.removed])
+    if states:
+        con.execute("INSERT OR REPLACE INTO _hq.files SELECT ?, unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
+                    "unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+                    [tw.table, [f.path for f in states], [f.mtime_ns for f in states], [f.size for f in states],
+                     [f.content_hash for f in states]])
+    # errors of files read again (or gone) are replaced; a file only touched keeps its errors
+    reread = [s.path for s in files.changed] + files.removed + sorted(tw.extra_read)
+    if reread and store.has_errors(tw.table):
+        con.execute("DELETE FROM _hq.errors WHERE table_name = ? AND (file IS NULL OR file IN "
+                    "(SELECT unnest(?::VARCHAR[])))", [tw.table, reread])
+        store.errors_changed(tw.table)
+    if tw.issues:
+        con.executemany("INSERT INTO _hq.errors VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [[tw.table, tw.source, i.file, i.line, i.key, i.message, now] for i in tw.issues])
+        store.errors_changed(tw.table)
+    con.execute("INSERT OR REPLACE INTO _hq.sources VALUES (?, ?, ?, NULL, NULL, NULL, NULL)",
+                [tw.table, tw.source, now])
 
 
 def _index_values(store: Store, table: str) -> None:
     """Remember the distinct values of short, low-cardinality text columns (for linking questions)."""
     con = store.db
+    store.forget_value_columns(table)
     spec = store.catalog.tables[table]
     con.execute("DELETE FROM _hq.values_index WHERE table_name = ?", [table])
     for name, col in spec.columns.items():
@@ -207,14 +223,16 @@ def _index_values(store: Store, table: str) -> None:
         )
 
 
-def _index_new_values(store: Store, table: str, upserts: str) -> None:
+def _index_new_values(store: Store, table: str, upserts: str, upserts_table: pa.Table) -> None:
     """Add values that changed rows bring to the columns already indexed (cheap: live refreshes)."""
     con = store.db
-    for (name,) in con.execute("SELECT DISTINCT column_name FROM _hq.values_index WHERE table_name = ?",
-                               [table]).fetchall():
+    for name in store.value_columns(table):
+        if set(upserts_table.column(name).to_pylist()) <= store.known_values(table, name):
+            continue  # nothing new: the common case in live mode
         c = quote(name)
         con.execute(
             f"INSERT INTO _hq.values_index SELECT DISTINCT ?, ?, u.{c}, 1 FROM {upserts} u WHERE u.{c} IS NOT NULL "
             f"AND u.{c} NOT IN (SELECT value FROM _hq.values_index WHERE table_name = ? AND column_name = ?)",
             [table, name, table, name],
         )
+        store.forget_value_columns(table)

@@ -93,34 +93,47 @@ class LanceStore:
         self._indexed.pop(name, None)
         return int(ds.version)
 
-    def write(self, name: str, keys: list[str], upserts: pa.Table | None, delete_filter: str | None) -> int:
-        """Upsert chunks by (key..., _chunk), then delete what `delete_filter` matches; the new version."""
+    def write(self, name: str, keys: list[str], updates: pa.Table | None, inserts: pa.Table | None,
+              delete_filter: str | None) -> lance.LanceDataset:
+        """Delete what `delete_filter` matches and the chunks `updates` replace, then append the
+        updated and new chunks; the dataset at its new version. (A delete by key and an append
+        are much cheaper than a merge.)"""
         ds = self.latest(name)
-        if upserts is not None and upserts.num_rows:
-            (ds.merge_insert([*keys, "_chunk"]).when_matched_update_all()
-             .when_not_matched_insert_all().execute(upserts))
+        if updates is not None and updates.num_rows:
+            # a replaced chunk is deleted and appended again: two cheap commits instead of a merge
+            replaced = key_filter(updates.select([*keys, "_chunk"]))
+            delete_filter = f"({replaced}) OR ({delete_filter})" if delete_filter else replaced
+            inserts = pa.concat_tables([inserts, updates]) if inserts is not None and inserts.num_rows else updates
         if delete_filter:
             ds.delete(delete_filter)
-        return int(ds.version)
+        if inserts is not None and inserts.num_rows:
+            ds = lance.write_dataset(inserts, self.uri(name), mode="append")
+        return ds
 
-    def ensure_indexes(self, name: str, ann_min_rows: int) -> int:
-        """Build the full-text index on chunk text, and the vector index once the column is large.
+    def ensure_indexes(self, name: str, ann_min_rows: int, key: str | None = None,
+                       ds: lance.LanceDataset | None = None) -> int:
+        """Build the full-text index on chunk text, a B-tree on the row key (deletes by key stay
+        cheap), and the vector index once the column is large.
 
         Rows written after an index was built are still searched (Lance scans them directly);
         the background maintenance folds them into the index. Returns the latest version.
         """
-        ds = self.latest(name)
+        ds = ds if ds is not None else self.latest(name)
         indexed = self._indexed.get(name)
         if indexed is None:
             indexed = self._indexed[name] = {f for d in ds.describe_indices() for f in d.field_names}
         if "_text" not in indexed and ds.count_rows():
             ds.create_scalar_index("_text", index_type="INVERTED")
             indexed.add("_text")
+        if key and key not in indexed and ds.count_rows():
+            ds.create_scalar_index(key, index_type="BTREE")
+            indexed.add(key)
         if VECTOR not in indexed and ds.count_rows() >= ann_min_rows:
             params = ann_parameters(ds.count_rows(), ds.schema.field(VECTOR).type.list_size)
             ds.create_index(VECTOR, index_type="IVF_PQ", metric="cosine", **params)
             indexed.add(VECTOR)
-        return self.latest_version(name)
+            return self.latest_version(name)
+        return int(ds.version)
 
     def has_vector_index(self, name: str, version: int) -> bool:
         key = ("vector_index", name, version)

@@ -106,6 +106,9 @@ class Store:
         self._scratch: duckdb.DuckDBPyConnection | None = None
         self._pins: dict[tuple[str, int], int] = {}
         self._local = threading.local()
+        self._value_columns: dict[str, list[str]] = {}
+        self._known_values: dict[tuple[str, str], set] = {}
+        self._with_errors: set[str] | None = None
         self._stamp: SnapshotStamp | None = None
         self._pins_lock = threading.Lock()
         self._repair_due = True
@@ -256,6 +259,35 @@ class Store:
             with contextlib.suppress(Exception):
                 cursor.execute("ROLLBACK")
             cursor.close()
+
+    def has_errors(self, table: str) -> bool:
+        """Whether the table's source has recorded problems (kept in memory between writes)."""
+        if self._with_errors is None:
+            self._with_errors = {r[0] for r in self.db.execute("SELECT DISTINCT table_name FROM _hq.errors").fetchall()}
+        return table in self._with_errors
+
+    def errors_changed(self, table: str) -> None:
+        self._with_errors = None
+
+    def value_columns(self, table: str) -> list[str]:
+        """Columns whose distinct values are indexed (read once, then kept)."""
+        if table not in self._value_columns:
+            self._value_columns[table] = [r[0] for r in self.db.execute(
+                "SELECT DISTINCT column_name FROM _hq.values_index WHERE table_name = ?", [table]).fetchall()]
+        return self._value_columns[table]
+
+    def known_values(self, table: str, column: str) -> set:
+        key = (table, column)
+        if key not in self._known_values:
+            self._known_values[key] = {r[0] for r in self.db.execute(
+                "SELECT value FROM _hq.values_index WHERE table_name = ? AND column_name = ?", [table, column]).fetchall()}
+            self._known_values[key].add(None)
+        return self._known_values[key]
+
+    def forget_value_columns(self, table: str) -> None:
+        self._value_columns.pop(table, None)
+        for key in [k for k in self._known_values if k[0] == table]:
+            del self._known_values[key]
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor for single statements (a statement always reads one consistent state)."""

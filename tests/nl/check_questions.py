@@ -40,7 +40,6 @@ REFUSE_KEYS = {"id", "question", "expect", "reason", "shape", "note"}
 COMPARE_MODES = {"columns_subset"}
 # Shapes whose answer is a set (or ranking) of rows identified by key_column.
 KEYED = {"list", "top_n", "group_by", "semantic_ranked"}
-SCALAR = {"count", "sum", "avg", "metric"}
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 LIMIT_RE = re.compile(r"\bLIMIT\s+(\d+)\s*;?\s*$", re.IGNORECASE)
 
@@ -169,11 +168,13 @@ def check_answer(hq, e: dict) -> list[str]:
         dup = [k for k, n in keys.items() if n > 1]
         if dup:
             problems.append(f"group keys repeated: {dup[:3]}")
-    if not tags & KEYED and tags & SCALAR:
-        if len(rows) != 1:
-            problems.append(f"a scalar question returned {len(rows)} rows")
+    if key is None:
+        # Without key_column the answer is one value: one row, one column, not NULL or zero.
+        if len(rows) != 1 or len(cols) != 1:
+            problems.append(f"a single-value question returned {len(rows)} rows x {len(cols)} columns "
+                            "(add key_column?)")
         elif rows[0][0] is None or _is_zero(rows[0][0]):
-            problems.append(f"scalar answer is {rows[0][0]!r}")
+            problems.append(f"single answer is {rows[0][0]!r}")
     if key is not None and "group_by" not in tags and e.get("compare") != "columns_subset":
         keys = Counter(r[cols.index(key)] for r in rows)
         dup = [k for k, n in keys.items() if n > 1]

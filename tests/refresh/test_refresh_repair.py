@@ -54,7 +54,7 @@ def stray_write(hq) -> None:
         {"doc_id": "ghost", "_chunk": 0, "_text": "never committed", "_hash": "0" * 32, "vector": junk.tolist()},
         {"doc_id": "a", "_chunk": 0, "_text": "overwritten text", "_hash": "1" * 32, "vector": junk.tolist()},
     ], schema=schema)
-    hq.store.lance.write(name, ["doc_id"], rows, "`doc_id` = 'b'")
+    hq.store.lance.write(name, ["doc_id"], rows, None, "`doc_id` = 'b'")
     lance.write_dataset(rows.slice(0, 1), hq.store.lance.uri(name), mode="append")
 
 

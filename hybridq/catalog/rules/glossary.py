@@ -10,7 +10,11 @@ from hybridq.catalog.rules.context import RuleContext
 
 
 def _normal(phrase: str) -> str:
-    return " ".join(phrase.lower().split())
+    """Lower case, single spaces, plural last word made singular: 'Items' and 'item' are one phrase."""
+    words = phrase.lower().replace("-", " ").split()
+    if words and len(words[-1]) > 3 and words[-1].endswith("s") and not words[-1].endswith("ss"):
+        words[-1] = words[-1][:-1]
+    return " ".join(words)
 
 
 def check_terms_unique(ctx: RuleContext) -> Iterator[Issue]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from hybridq.catalog.model import Source, Table
 from hybridq.store.duck import quote
@@ -98,35 +99,35 @@ def typed_from_records(ctx: ReadContext, records: list[dict], files: list[str], 
 
 
 def finish(ctx: ReadContext, relation: str, *, cast: bool) -> tuple[pa.Table, list[RowIssue]]:
-    """The declared columns (cast when `cast`), `_file`, `_line` and a row content hash."""
+    """The declared columns (cast when `cast`), `_file`, `_line` and a row content hash, in one
+    query; rows with a value that does not fit its type are reported and left out."""
     columns = ctx.table.columns
-    issues: list[RowIssue] = []
-    if cast:
-        checks = [
-            f"CASE WHEN {quote(c)} IS NOT NULL AND TRY_CAST({quote(c)} AS {col.type}) IS NULL THEN {_lit(c)} END"
-            for c, col in columns.items()
-        ]
-        bad_expr = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)"
-        bad = ctx.scratch.execute(
-            f"SELECT _file, _line, {bad_expr} AS bad, {', '.join(quote(c) for c in columns)} FROM {relation} "
-            f"WHERE len({bad_expr}) > 0"
-        ).fetchall()
-        names = list(columns)
-        keys = ctx.table.primary_key
-        for row in bad:
-            file, line, bad_cols, values = row[0], row[1], row[2], dict(zip(names, row[3:]))
-            detail = "; ".join(f"column {c}: cannot read {values[c]!r} as {columns[c].type}" for c in bad_cols)
-            issues.append(RowIssue(file, line, _key_text(values, keys), detail))
-        select = ", ".join(f"TRY_CAST({quote(c)} AS {col.type}) AS {quote(c)}" for c, col in columns.items())
-        where = f"WHERE len({bad_expr}) = 0"
-    else:
-        select = ", ".join(quote(c) for c in columns)
-        where = ""
+    names = list(columns)
     hash_args = ", ".join(quote(c) for c in columns)
+    if not cast:
+        table = ctx.scratch.sql(
+            f"SELECT {hash_args}, _file, _line, hash({hash_args}) AS _hash FROM {relation}").to_arrow_table()
+        return table, []
+    checks = [
+        f"CASE WHEN {quote(c)} IS NOT NULL AND TRY_CAST({quote(c)} AS {col.type}) IS NULL THEN {_lit(c)} END"
+        for c, col in columns.items()
+    ]
+    select = ", ".join(f"TRY_CAST({quote(c)} AS {col.type}) AS {quote(c)}" for c, col in columns.items())
     table = ctx.scratch.sql(
-        f"SELECT *, hash({hash_args}) AS _hash FROM (SELECT {select}, _file, _line FROM {relation} {where})"
+        f"SELECT *, hash({hash_args}) AS _hash FROM (SELECT {select}, _file, _line, "
+        f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL) AS _bad, "
+        f"{', '.join(f'{quote(c)} AS {quote(chr(1) + c)}' for c in names)} FROM {relation})"
     ).to_arrow_table()
-    return table, issues
+    bad = pc.greater(pc.list_value_length(table.column("_bad")), 0)
+    issues: list[RowIssue] = []
+    if pc.any(bad).as_py():
+        keys = ctx.table.primary_key
+        for row in table.filter(bad).to_pylist():
+            values = {c: row[chr(1) + c] for c in names}
+            detail = "; ".join(f"column {c}: cannot read {values[c]!r} as {columns[c].type}" for c in row["_bad"])
+            issues.append(RowIssue(row["_file"], row["_line"], _key_text(values, keys), detail))
+        table = table.filter(pc.invert(bad))
+    return table.select([*names, "_file", "_line", "_hash"]), issues
 
 
 def _key_text(values: dict, keys: list[str]) -> str | None:
