@@ -31,6 +31,7 @@ CANDIDATE_FRACTION = 0.5  # score only the filtered rows when they hold at most 
 CANDIDATE_LIMIT = 50_000  # on an ANN-indexed column, at most this many filtered chunks are scored exactly
 PREFILTER_MAX_KEYS = 100_000  # larger filtered sets are applied after the ANN search
 ANN_OVERFETCH = 4
+POSTFILTER_MAX_FACTOR = 20  # a filter that keeps fewer rows than 1/20 is better scored exactly
 ANN_MIN_PROBES = 20
 ANN_PROBE_DIVISOR = 20
 MAX_PAIRS = 20_000_000
@@ -170,7 +171,7 @@ class Planner:
                 where, prefilter = key_filter(candidates), True
                 how = f"prefilter: {candidates.num_rows:,} rows pushed into Lance"
             else:
-                fetch = int(fetch * vectors.rows / max(len(rows), 1))
+                fetch = int(fetch * min(vectors.rows / max(len(rows), 1), POSTFILTER_MAX_FACTOR))
                 how = f"filter keeps {len(rows):,} of {vectors.rows:,} rows: over-fetch and post-filter"
         partitions = ann_parameters(vectors.chunks, vectors.matrix.shape[1])["num_partitions"]
         nearest = {"column": VECTOR, "q": query.astype(np.float32), "k": min(fetch, vectors.chunks),

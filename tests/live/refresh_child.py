@@ -11,7 +11,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import hybridq  # noqa: E402
-from conftest import HashEmbedder  # noqa: E402
+from live_project import HashEmbedder  # noqa: E402
 
 catalog, kind = sys.argv[1], sys.argv[2]
 if len(sys.argv) > 3:

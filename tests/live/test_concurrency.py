@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import hybridq
-from conftest import doc_text, make_project
+from live_project import doc_text, make_project
 
 CHILD = Path(__file__).with_name("query_child.py")
 SECONDS = 8.0

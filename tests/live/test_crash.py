@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import hybridq
-from conftest import HashEmbedder, doc_text, make_project
+from live_project import HashEmbedder, doc_text, make_project
 
 CHILD = Path(__file__).with_name("refresh_child.py")
 COMMIT_DELAY = 0.3
