@@ -30,21 +30,37 @@ class FileChanges:
         return bool(self.changed or self.touched or self.removed)
 
 
-def display_path(base_dir: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(base_dir.resolve()).as_posix()
-    except ValueError:
-        return str(path.resolve())
+def display_paths(base_dir: Path, paths: list[Path]) -> list[str]:
+    """How files are named in the store: relative to the catalog directory when inside it.
+
+    Folders are resolved (a symlinked folder names the same files), once per folder: a source
+    may have hundreds of thousands of files in a few folders.
+    """
+    base = os.path.realpath(base_dir)
+    folders: dict[str, str] = {}
+    out = []
+    for path in paths:
+        folder, name = os.path.split(os.path.abspath(path))
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = os.path.realpath(folder)
+        full = os.path.join(real, name)
+        inside = full.startswith(base + os.sep)
+        out.append(full[len(base) + 1:].replace(os.sep, "/") if inside else full)
+    return out
 
 
 def absolute(base_dir: Path, shown: str) -> Path:
-    p = Path(shown)
-    return p if p.is_absolute() else base_dir / p
+    return Path(full_path(base_dir, shown))
+
+
+def full_path(base_dir: Path, shown: str) -> str:
+    return shown if os.path.isabs(shown) else os.path.join(base_dir, shown)
 
 
 def scan(base_dir: Path, pattern: str) -> list[FileState]:
     """States of every file the source's path, glob or template names."""
-    return stat_files(base_dir, [display_path(base_dir, p) for p in expand(base_dir, pattern)])
+    return stat_files(base_dir, display_paths(base_dir, expand(base_dir, pattern)))
 
 
 def stat_files(base_dir: Path, shown: list[str]) -> list[FileState]:
@@ -52,19 +68,16 @@ def stat_files(base_dir: Path, shown: list[str]) -> list[FileState]:
     out = []
     for path in shown:
         try:
-            st = absolute(base_dir, path).stat()
+            st = os.stat(full_path(base_dir, path))
         except FileNotFoundError:  # removed since it was listed
             continue
         out.append(FileState(path, st.st_mtime_ns, st.st_size))
     return out
 
 
-def content_hash(path: Path) -> str:
-    h = hashlib.blake2b(digest_size=16)
+def content_hash(path: str) -> str:
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
 def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileState]) -> FileChanges:
@@ -76,7 +89,7 @@ def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileStat
             unchanged.append(state.path)
             continue
         try:
-            digest = content_hash(absolute(base_dir, state.path))
+            digest = content_hash(full_path(base_dir, state.path))
         except OSError:
             continue  # vanished or unreadable right now; looked at again on the next refresh
         state = replace(state, content_hash=digest)
@@ -85,5 +98,5 @@ def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileStat
         else:
             changed.append(state)
     seen = {s.path for s in current}
-    removed = [p for p in stored if p not in seen and not os.path.exists(absolute(base_dir, p))]
+    removed = [p for p in stored if p not in seen and not os.path.exists(full_path(base_dir, p))]
     return FileChanges(changed, touched, removed, unchanged)

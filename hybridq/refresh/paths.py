@@ -75,7 +75,7 @@ def expand(base_dir: Path, path: str) -> list[Path]:
         return [full] if full.is_file() else []
     root, rest = split_pattern(base_dir, path)
     pattern = os.path.join(glob.escape(str(root)), template_to_glob(rest))
-    return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+    return [Path(p) for p in sorted(glob.glob(pattern, recursive=True)) if os.path.isfile(p)]
 
 
 def watch_root(base_dir: Path, path: str) -> Path:

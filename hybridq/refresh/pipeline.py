@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
@@ -18,7 +17,7 @@ from hybridq.embed.embedder import Embedder
 from hybridq.refresh.cache_update import advance_cache
 from hybridq.refresh.diff import RowChanges, diff_rows, key_text
 from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
-from hybridq.refresh.files import FileChanges, FileState, compare, display_path, scan, stat_files
+from hybridq.refresh.files import FileChanges, FileState, compare, display_paths, scan, stat_files
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
@@ -115,7 +114,7 @@ class Refresher:
         spec = catalog.tables[table]
         source = catalog.sources[spec.source]
         if only is not None and spec.primary_key:
-            shown = sorted({display_path(catalog.base_dir, Path(p)) for p in only})
+            shown = sorted(set(display_paths(catalog.base_dir, only)))
             rows = self.store.db.execute(
                 "SELECT path, mtime_ns, size, content_hash FROM _hq.files WHERE table_name = ? "
                 "AND path IN (SELECT unnest(?::VARCHAR[]))", [table, shown]).fetchall()
@@ -189,11 +188,12 @@ class Refresher:
                        f.read.failed if f.read else set(), f.also)
             for f, rows in zip(fetched, changes)
         ]
-        refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        # The new versions' vectors are in memory before the commit makes them visible: a query
+        # that starts right after it must not load a whole column from Lance.
         for c in columns:
             if c.any:
                 advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
-        return refresh_id
+        return write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
 
     def _known_vectors(self, plan: ColumnChanges, need: pa.Table, entry) -> dict:
         """hash -> vector for the needed chunks whose text the column already holds (any row):

@@ -21,6 +21,7 @@ import watchfiles
 from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
 
 MAINTAIN_AFTER_WRITES = 20
+MAINTAIN_WHEN_IDLE_SECONDS = 1.0  # a burst of changes is never held up by maintenance
 
 
 class Watcher:
@@ -45,6 +46,7 @@ class Watcher:
         modes = [catalog.sources[catalog.tables[t].source].refresh for t in self.watched]
         self.debounce = min((m.debounce_ms for m in modes), default=30)
         self.writes = 0
+        self.last_change = time.monotonic()
 
     def run(self) -> None:
         next_poll = {t: time.monotonic() + i for t, i in self.polled.items()}
@@ -60,7 +62,9 @@ class Watcher:
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
             if changes:
                 self._apply(changes)
-            elif self.writes >= MAINTAIN_AFTER_WRITES:
+                self.last_change = time.monotonic()
+            elif (self.writes >= MAINTAIN_AFTER_WRITES
+                  and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
                 self._maintain()
             self._poll(next_poll)
 

@@ -36,6 +36,8 @@ from hybridq.store.lance_store import LanceStore
 
 DB_FILE = "hybridq.duckdb"
 LANCE_DIR = "lance"
+COMPACT_TARGET_ROWS = 65_536
+MAX_INDEX_SEGMENTS = 8
 
 
 @dataclass(frozen=True)
@@ -319,23 +321,27 @@ class Store:
 
         done = []
         with self.write_lock:
-            if self._repair_due:
-                return done
+            rebuild = self.repair()
             for (table, column), entry in self.recorded_vectors().items():
-                if not self.lance.exists(entry.lance_name):
+                if (table, column) in rebuild or not self.lance.exists(entry.lance_name):
                     continue
                 ds = self.lance.latest(entry.lance_name)
                 if ds.version != entry.version:
                     continue
                 if len(ds.get_fragments()) > max_fragments:
-                    ds.optimize.compact_files(materialize_deletions=True)
-                    ds.optimize.optimize_indices()
+                    # Large fragments stay as they are: merging the small ones the live writes
+                    # leave behind keeps maintenance short, whatever the table's size.
+                    ds.optimize.compact_files(target_rows_per_fragment=COMPACT_TARGET_ROWS, materialize_deletions=True)
+                    # New rows go into a small delta index (milliseconds); the deltas are merged,
+                    # which rewrites the index (seconds on a large column), once they pile up.
+                    segments = max((len(d.segments) for d in ds.describe_indices()), default=0)
+                    ds.optimize.optimize_indices(num_indices_to_merge=0 if segments < MAX_INDEX_SEGMENTS else segments)
                     new_version = int(ds.version)
+                    view = self.vectors.cached(table, column, entry.version)
+                    if view is not None:  # cached before the version becomes visible
+                        self.vectors.put(replace(view, version=new_version))
                     self.db.execute("UPDATE _hq.vectors SET version = ? WHERE table_name = ? AND column_name = ?",
                                     [new_version, table, column])
-                    view = self.vectors.cached(table, column, entry.version)
-                    if view is not None:
-                        self.vectors.put(replace(view, version=new_version))
                     done.append(f"{table}.{column}: compacted to version {new_version}")
                     self._stamp = None
                     entry = VectorEntry(entry.lance_name, new_version, entry.fingerprint, entry.model)
