@@ -123,10 +123,11 @@ def raw_encode_seconds(hq, root: Path) -> tuple[float, int]:
 def freshness(hq, root: Path, events: int, seed: int = 1) -> list[float]:
     """Milliseconds from a file write to the change being visible, for adds, edits and deletes."""
     rng = random.Random(seed)
-    stop = threading.Event()
-    watcher = threading.Thread(target=hq.watch, kwargs={"stop": stop}, daemon=True)
+    stop, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=hq.watch, kwargs={"stop": stop, "ready": ready.set}, daemon=True)
     watcher.start()
-    time.sleep(1.0)
+    if not ready.wait(120):
+        raise RuntimeError("the watcher did not get ready in 2 minutes")
     latencies = []
     existing = sorted((root / "docs").rglob("*.md"))
     try:

@@ -1,6 +1,6 @@
 """Natural language to SQL: deterministic from the catalog, an optional language model otherwise.
 
-question -> linked spans -> QuerySpec -> composed SQL (sqlglot) -> Session.sql(). A question whose
+question -> linked spans (lexical; paraphrases for words left over) -> QuerySpec -> composed SQL (sqlglot) -> Session.sql(). A question whose
 words cannot all be placed is refused with those words and the closest catalog phrases; it is
 never answered with a guess.
 """
@@ -15,7 +15,8 @@ from hybridq.nl.answer import Answer
 from hybridq.nl.compose import Composer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
 from hybridq.nl.llm import LLMConfig, ask_llm
-from hybridq.nl.parse import Parser, Refusal
+from hybridq.nl.paraphrase import PhraseIndex, paraphrase_links
+from hybridq.nl.parse import STOPWORDS, Parsed, Parser, Refusal
 from hybridq.nl.spec import Words
 
 
@@ -43,7 +44,7 @@ def question_to_sql(session, question: str) -> tuple[str | None, Answer]:
     answer = Answer(question)
     try:
         lexicon = lexicon_for(session)
-        parsed = Parser(question, lexicon, today_of(session)).parse()
+        parsed = _parse(session, question, lexicon)
         tree = Composer(parsed.spec, lexicon).compose()
         answer.sql = tree.sql(dialect="duckdb", pretty=True)
         answer.links = parsed.links
@@ -54,6 +55,30 @@ def question_to_sql(session, question: str) -> tuple[str | None, Answer]:
         answer.suggestions = refusal.suggestions
     answer.planning_ms = (time.perf_counter() - t0) * 1000
     return answer.sql, answer
+
+
+def _parse(session, question: str, lexicon: Lexicon) -> Parsed:
+    """A lexical reading; when it leaves words unplaced, a second reading with those of them that
+    paraphrase a catalog phrase. If that still leaves words unplaced, the first refusal stands."""
+    today = today_of(session)
+    parser = Parser(question, lexicon, today)
+    try:
+        return parser.parse()
+    except Refusal as refusal:
+        positions = parser.paraphrasable(refusal.positions)
+        if not positions:
+            raise
+        embed = session.embedder.embed
+        cache = session.__dict__.setdefault("_phrase_vectors", {})  # survives lexicon rebuilds
+        if lexicon.phrase_index is None:
+            lexicon.phrase_index = PhraseIndex(lexicon, embed, cache)
+        found = paraphrase_links(question, parser.tokens, positions, lexicon.phrase_index, embed, STOPWORDS)
+        if not found:
+            raise
+        try:
+            return Parser(question, lexicon, today, found).parse()
+        except Refusal:
+            raise refusal from None
 
 
 def ask(session, question: str, *, llm: bool | None = None) -> Answer:

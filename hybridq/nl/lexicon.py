@@ -40,6 +40,7 @@ class Lexicon:
     phrases: dict[tuple[str, ...], list[Element]] = field(default_factory=lambda: defaultdict(list))
     surface: dict[tuple[str, ...], str] = field(default_factory=dict)  # normal form -> a readable phrase
     max_words: int = 1
+    phrase_index: object | None = None  # embeddings of the phrases, made on first use (nl.paraphrase)
 
     def add(self, phrase: str, element: Element) -> None:
         for key in {normalize_phrase(phrase), tuple(w.lower() for w in normalize_phrase(phrase.lower()))}:

@@ -1,12 +1,13 @@
 """Linking: the spans of a question that name catalog elements, each with a score.
 
-Lexical matching (case, plural, punctuation, small typos) finds candidates; overlapping
-candidates are resolved by coverage and score (longest, best-scoring non-overlapping set).
+Lexical matching (case, plural, punctuation, small typos) finds candidates, and nl.paraphrase
+adds links by meaning for words left over; overlapping candidates are resolved by coverage and
+score (longest, best-scoring non-overlapping set).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hybridq.nl.lexicon import Element, Lexicon, similar_words
 from hybridq.nl.text import Token
@@ -20,7 +21,7 @@ class Link:
     end: int
     elements: list[Element]
     score: float
-    how: str  # exact | plural | typo
+    how: str  # exact | plural | typo | verb | loose | paraphrase
 
     @property
     def length(self) -> int:
@@ -81,10 +82,10 @@ def _loose_windows(tokens: list[Token], i: int, words: int) -> list[int]:
     return out if len(out) == words else []
 
 
-def candidates(tokens: list[Token], lex: Lexicon, skip: set[int], keep=None) -> list[Link]:
-    """Every span that names something in the lexicon (tokens in `skip` are never part of one);
-    `keep(element, words)` can rule elements out."""
-    raw = _candidates(tokens, lex, skip)
+def candidates(tokens: list[Token], lex: Lexicon, skip: set[int], keep=None, extra: list[Link] = ()) -> list[Link]:
+    """Every span that names something in the lexicon (tokens in `skip` are never part of one),
+    with the `extra` links found otherwise; `keep(element, words)` can rule elements out."""
+    raw = _candidates(tokens, lex, skip) + [replace(link) for link in extra]
     if keep is None:
         return raw
     out = []
@@ -162,8 +163,9 @@ def resolve(links: list[Link], n: int) -> list[Link]:
     return best[0][1]
 
 
-def link_question(tokens: list[Token], lex: Lexicon, skip: set[int] | None = None, keep=None) -> list[Link]:
-    return resolve(candidates(tokens, lex, skip or set(), keep), len(tokens))
+def link_question(tokens: list[Token], lex: Lexicon, skip: set[int] | None = None, keep=None,
+                  extra: list[Link] = ()) -> list[Link]:
+    return resolve(candidates(tokens, lex, skip or set(), keep, extra), len(tokens))
 
 
 def near_phrases(word: str, lex: Lexicon, limit: int = 3) -> list[str]:

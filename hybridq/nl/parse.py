@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from hybridq.catalog.model import Catalog
 from hybridq.nl.lexicon import Element, Lexicon, similar_words
 from hybridq.nl.link import Link, link_question
+from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, tokenize
-from hybridq.nl.timewords import find_windows
+from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
+from hybridq.nl.timewords import UNITS as TIME_UNITS
 
 # Function words: they never need a place in the catalog.
 FUNCTION_WORDS = set("""
@@ -102,6 +104,11 @@ CLAUSE_WORDS = {",", ";", "?", "and", "or", "by", "per", "from", "whose", "who",
 TIME_VERBS = {"signed", "created", "filed", "opened", "issued", "sent", "submitted", "raised", "logged", "updated",
               "started", "started", "ended", "paid", "due", "joined", "registered", "made", "placed", "shipped",
               "received", "written", "published", "signing", "dated", "from"}
+# Words the parser reads as the shape of a question; never paraphrased into catalog elements.
+SHAPE_WORDS = (STOPWORDS | NEGATIONS | set(TOP_WORDS) | {w for phrase in AGG_WORDS for w in phrase.split()}
+               | set(PERIOD_WORDS) | UNIT_WORDS | WORD_MULTIPLES | {w for c, _ in COMPARATORS for w in c}
+               | {w for g in GROUP_WORDS for w in g} | {w for c in SEMANTIC_CUES for w in c}
+               | CLAUSE_WORDS | TIME_VERBS | set(MONTHS) | set(TIME_UNITS) | set(ORDINAL_QUARTERS))
 FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that", "which", "who", "have", "has", "had",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
 
@@ -109,11 +116,13 @@ FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that",
 class Refusal(Exception):
     """The question has words the catalog cannot place; never guessed."""
 
-    def __init__(self, words: list[str], suggestions: dict[str, list[str]], reason: str):
+    def __init__(self, words: list[str], suggestions: dict[str, list[str]], reason: str,
+                 positions: list[int] | None = None):
         super().__init__(reason)
         self.words = words
         self.suggestions = suggestions
         self.reason = reason
+        self.positions = positions or []  # token positions of the unplaced words, when that is the reason
 
 
 @dataclass
@@ -123,8 +132,9 @@ class Parsed:
 
 
 class Parser:
-    def __init__(self, question: str, lexicon: Lexicon, today: dt.date):
+    def __init__(self, question: str, lexicon: Lexicon, today: dt.date, paraphrases: list[Paraphrase] = ()):
         self.question = question
+        self.paraphrases = list(paraphrases)
         self.lex = lexicon
         self.catalog: Catalog = lexicon.catalog
         self.today = today
@@ -143,6 +153,9 @@ class Parser:
 
     def note(self, start: int, end: int, what: str) -> Words:
         w = self.words(start, end)
+        read_as = [p.describe() for p in self.paraphrases if start <= p.link.start and p.link.end <= max(end, start + 1)]
+        if read_as:
+            what = f"{what} ({'; '.join(read_as)})"
         self.provenance.append((w, what))
         self.used.update(range(start, end))
         return w
@@ -161,11 +174,12 @@ class Parser:
     def parse(self) -> Parsed:
         # Two passes: the tables a first linking names decide which shortened terms ("unresolved"
         # for "unresolved ticket") may stand; one-letter values never stand for function words.
-        first = link_question(self.tokens, self.lex, keep=self._plausible)
+        extra = [p.link for p in self.paraphrases]
+        first = link_question(self.tokens, self.lex, keep=self._plausible, extra=extra)
         named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
         named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
         self.links = link_question(self.tokens, self.lex, keep=lambda e, words: self._plausible(e, words) and (
-            e.needs_table is None or e.needs_table in named))
+            e.needs_table is None or e.needs_table in named), extra=extra)
         self.windows = find_windows([t.lower for t in self.tokens], self.today)
         self._semantic()
         spec = self._understand()
@@ -358,7 +372,7 @@ class Parser:
             if len(set(tables)) == 1:
                 return tables[0], None
         raise Refusal(self._unplaced() or [self.question], self._suggest(self._unplaced()),
-                      "no table, column or term of the catalog is named in the question")
+                      "no table, column or term of the catalog is named in the question", self._unplaced_positions())
 
     def _term_tables(self, index: int) -> list[str]:
         import sqlglot
@@ -1151,7 +1165,7 @@ class Parser:
 
     # -- refusal -------------------------------------------------------------------------------
 
-    def _unplaced(self) -> list[str]:
+    def _unplaced_positions(self) -> list[int]:
         """Words that nothing explained. Numbers, negations and superlatives count: one that applied
         to nothing would change the answer without showing it."""
         out = []
@@ -1160,14 +1174,25 @@ class Parser:
                 continue
             if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS:
                 continue
-            out.append(t.text)
+            out.append(k)
         return out
 
+    def _unplaced(self) -> list[str]:
+        return [self.tokens[k].text for k in self._unplaced_positions()]
+
     def _check_everything_placed(self) -> None:
-        unplaced = self._unplaced()
-        if unplaced:
+        positions = self._unplaced_positions()
+        if positions:
+            unplaced = [self.tokens[k].text for k in positions]
             raise Refusal(unplaced, self._suggest(unplaced),
-                          "these words do not name anything in the catalog: " + ", ".join(repr(w) for w in unplaced))
+                          "these words do not name anything in the catalog: " + ", ".join(repr(w) for w in unplaced),
+                          positions)
+
+    def paraphrasable(self, positions: list[int]) -> list[int]:
+        """The unplaced words a paraphrase may explain: content words, not the words that shape a
+        question (numbers, negations, superlatives, aggregates, units, periods)."""
+        return [k for k in positions if self.tokens[k].number is None and self.tokens[k].quoted is None
+                and self.tokens[k].text[:1].isalpha() and self.lower[k] not in SHAPE_WORDS]
 
     def _suggest(self, words: list[str]) -> dict[str, list[str]]:
         from hybridq.nl.link import near_phrases

@@ -49,17 +49,26 @@ class Watcher:
         self.last_change = time.monotonic()
 
     def run(self) -> None:
+        """Watch until `stop` is set. `ready` is called once the file watcher is listening and the
+        embedding model is loaded, so the first change after it is applied as fast as any other."""
         next_poll = {t: time.monotonic() + i for t, i in self.polled.items()}
-        # The owner keeps the model loaded: the first change or query should not wait for it.
-        threading.Thread(target=lambda: self.session.embedder.embed(["warm up"]), daemon=True).start()
-        self.ready()
+        warm_up = threading.Thread(target=self._warm_up, daemon=True)
+        warm_up.start()
         if not self.roots:
+            warm_up.join()
+            self.ready()
             while not self.stop.wait(0.2):
                 self._poll(next_poll)
             return
+        announced = False
+        # step: a change is yielded once no other came for `step` ms (two steps after the write);
+        # rust_timeout: an empty yield at least every 200 ms, for readiness, maintenance and polls
         for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
-                                        step=max(1, min(10, self.debounce)), stop_event=self.stop,
+                                        step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
+            if not announced and not warm_up.is_alive():
+                announced = True
+                self.ready()
             if changes:
                 self._apply(changes)
                 self.last_change = time.monotonic()
@@ -67,6 +76,14 @@ class Watcher:
                   and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
                 self._maintain()
             self._poll(next_poll)
+
+    def _warm_up(self) -> None:
+        """The owner keeps the model loaded: the first change or query should not wait for it."""
+        if self.session.catalog.semantic_columns():
+            try:
+                self.session.embedder.embed(["warm up"])
+            except Exception as exc:  # the refresh that needs the model reports it properly
+                self.log(f"{_now()} could not load the embedding model: {exc}")
 
     def _apply(self, changes: set) -> None:
         paths: dict[str, list[str]] = {}

@@ -35,12 +35,13 @@ def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):
     docs = tmp_path / "p" / "docs"
     hq = hybridq.connect(catalog, embedder=embedder)
     lines: list[str] = []
-    stop = threading.Event()
+    stop, ready = threading.Event(), threading.Event()
     try:
         hq.refresh()
-        watcher = threading.Thread(target=hq.watch, kwargs={"log": lines.append, "stop": stop}, daemon=True)
+        watcher = threading.Thread(target=hq.watch, kwargs={"log": lines.append, "stop": stop, "ready": ready.set},
+                                   daemon=True)
         watcher.start()
-        time.sleep(0.5)
+        assert ready.wait(30), "the watcher never said it was ready"
         probe = "a lighthouse keeper feeds zebras at dawn"
         query = f"SELECT doc_id, similarity(body, '{probe}') AS s FROM docs ORDER BY s DESC LIMIT 1"
         (docs / "zebra.md").write_text(f"---\ntitle: Zebra\nversion: 1\n---\n{probe}\n")

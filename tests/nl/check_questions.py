@@ -33,7 +33,7 @@ import yaml  # noqa: E402
 
 SHAPES = {
     "list", "filter", "count", "sum", "avg", "metric", "top_n", "group_by", "compare", "time", "negation",
-    "nesting", "join", "semantic", "semantic_ranked",
+    "nesting", "join", "semantic", "semantic_ranked", "paraphrase",
 }
 ANSWER_KEYS = {"id", "question", "sql", "shape", "order_matters", "key_column", "value_column", "compare", "note"}
 REFUSE_KEYS = {"id", "question", "expect", "reason", "shape", "note"}
