@@ -165,6 +165,7 @@ def filtered_top_k(model, lines: list[str]) -> None:
             "doc_id": pa.array(keys[rows]), "shard": pa.array([shard_of[k] for k in keys[rows]]),
             "vector": pa.FixedSizeListArray.from_arrays(pa.array(matrix[slots].reshape(-1)), matrix.shape[1])}))
     table = lancedb.connect(str(lance_dir)).open_table("chunks")
+    row_of = {k: i for i, k in enumerate(keys.tolist())}  # the pipeline's own key -> vector row map, built once
     results = []
     for text in QUERIES[:10]:
         q = model.embed_query(text)
@@ -176,7 +177,7 @@ def filtered_top_k(model, lines: list[str]) -> None:
 
         def numpy_pipeline():
             cand = con.sql(f"SELECT doc_id FROM docs WHERE shard IN ({shard_list})").fetchnumpy()["doc_id"]
-            rows = np.flatnonzero(np.isin(keys, cand))
+            rows = np.fromiter((row_of[k] for k in cand.tolist()), np.int64, len(cand))
             lens = lengths[rows]
             offsets = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
             idx = np.repeat(starts[rows] - offsets, lens) + np.arange(int(lens.sum()))

@@ -105,7 +105,7 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan
         relations[request.relation] = relation
         steps.append(step)
     _inline_embeddings(tree, planner)
-    text = tree.sql(dialect="duckdb")
+    text = tree.sql(dialect="duckdb", copy=False)  # the tree is this query's own copy
     plan = Plan(sql, text, True, steps, snap.stamp, (time.perf_counter() - t0) * 1000)
     return plan, relations
 

@@ -83,8 +83,8 @@ class Planner:
             return None
         select = exp.select(*[exp.column(k, table=alias) for k in keys]).from_(
             exp.Table(this=exp.to_identifier(table), alias=exp.TableAlias(this=exp.to_identifier(alias))))
-        select = select.where(exp.and_(*[f.copy() for f in filters]))
-        text = select.sql(dialect="duckdb")
+        select = select.where(exp.and_(*[f.copy() for f in filters]), copy=False)
+        text = select.sql(dialect="duckdb", copy=False)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
         except duckdb.Error as exc:

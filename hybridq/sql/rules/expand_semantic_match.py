@@ -46,7 +46,7 @@ def expand_semantic_match(expression: exp.Expression, ctx) -> exp.Expression:
             return _operand(node, exp.GT(this=score, expression=exp.Literal.number(0)))
         return node
 
-    return expression.transform(transform)
+    return expression.transform(transform, copy=False)  # rules rewrite the engine's private copy
 
 
 def _operand(call: exp.Expression, comparison: exp.Expression) -> exp.Expression:

@@ -50,4 +50,4 @@ def _normalized(expression: exp.Expression) -> exp.Expression:
             node.set("this", call_name(node))
         return node
 
-    return expression.transform(transform)
+    return expression.transform(transform, copy=False)  # rules rewrite the engine's private copy
