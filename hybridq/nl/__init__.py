@@ -1,8 +1,8 @@
 """Natural language to SQL: deterministic from the catalog, an optional language model otherwise.
 
-question -> linked spans (lexical; paraphrases for words left over) -> QuerySpec -> composed SQL (sqlglot) -> Session.sql(). A question whose
-words cannot all be placed is refused with those words and the closest catalog phrases; it is
-never answered with a guess.
+question -> linked spans (lexical, then paraphrases for words left over) -> QuerySpec -> composed
+SQL (sqlglot) -> Session.sql(). A question whose words cannot all be placed is refused with those
+words and the closest catalog phrases; it is never answered with a guess.
 """
 
 from __future__ import annotations

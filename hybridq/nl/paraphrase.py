@@ -1,7 +1,7 @@
 """Paraphrases: words the catalog does not contain, linked by meaning to a phrase it does.
 
 Only the words a lexical reading left unplaced are looked at ("firms" when the catalog says
-"companies", "yearly revenue" for "annualized revenue"), so a question the catalog already
+"companies", "money owed" for "amount owed"), so a question the catalog already
 covers reads the same with or without this step. A paraphrase stands only when its embedding is
 close to one catalog phrase (cosine >= PARAPHRASE_MIN) and clearly closer to it than to any phrase
 of another element (by PARAPHRASE_MARGIN); otherwise the words stay unplaced and the question is
@@ -73,7 +73,8 @@ def spans(tokens: list[Token], positions: list[int], small_words: set[str]) -> l
 
 def paraphrase_links(question: str, tokens: list[Token], positions: list[int], index: PhraseIndex, embed,
                      small_words: set[str]) -> list[Paraphrase]:
-    """The paraphrases among the unplaced words at `positions`, non-overlapping, best first."""
+    """The paraphrases among the unplaced words at `positions`: non-overlapping (the closest
+    wins), in question order."""
     candidates = spans(tokens, positions, small_words)
     if not candidates or not index.phrases:
         return []

@@ -371,8 +371,10 @@ class Parser:
             tables = [t for t, _c in self.catalog.semantic_columns()]
             if len(set(tables)) == 1:
                 return tables[0], None
-        raise Refusal(self._unplaced() or [self.question], self._suggest(self._unplaced()),
-                      "no table, column or term of the catalog is named in the question", self._unplaced_positions())
+        positions = self._unplaced_positions()
+        words = [self.tokens[k].text for k in positions]
+        raise Refusal(words or [self.question], self._suggest(words),
+                      "no table, column or term of the catalog is named in the question", positions)
 
     def _term_tables(self, index: int) -> list[str]:
         import sqlglot
@@ -1176,9 +1178,6 @@ class Parser:
                 continue
             out.append(k)
         return out
-
-    def _unplaced(self) -> list[str]:
-        return [self.tokens[k].text for k in self._unplaced_positions()]
 
     def _check_everything_placed(self) -> None:
         positions = self._unplaced_positions()

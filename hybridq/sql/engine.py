@@ -29,10 +29,20 @@ PREPARED_CACHE = 256
 
 
 @dataclass
+class Rewritten:
+    """A query after the rewrite rules: the same for every snapshot, so it is made once per text."""
+
+    tree: exp.Query  # its table nodes carry the planner's requests
+    requests: list  # in tree order
+    text: str | None  # the SQL that runs; None when embed() calls need the query's vectors inlined
+
+
+@dataclass
 class Prepared:
     tree: exp.Query
     semantic: bool
     parse_ms: float
+    rewritten: Rewritten | None = None
 
 
 @dataclass
@@ -93,21 +103,30 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan
     t0 = time.perf_counter()
     if not prepared.semantic:
         return Plan(sql, sql, False, snapshot=snap.stamp), {}
-    ctx = RewriteContext(session.catalog, sql)
-    tree = rewrite(prepared.tree.copy(), ctx)
+    rewritten = rewrite_once(session, sql, prepared)
     planner = Planner(session, snap, sql)
     relations, steps = {}, []
-    for node in list(tree.find_all(exp.Table)):
-        request = node.meta.get("hq")
-        if request is None:
-            continue
+    for request in rewritten.requests:
         relation, step = planner.compute(request)
         relations[request.relation] = relation
         steps.append(step)
-    _inline_embeddings(tree, planner)
-    text = tree.sql(dialect="duckdb", copy=False)  # the tree is this query's own copy
+    text = rewritten.text
+    if text is None:
+        tree = rewritten.tree.copy()
+        _inline_embeddings(tree, planner)
+        text = tree.sql(dialect="duckdb", copy=False)
     plan = Plan(sql, text, True, steps, snap.stamp, (time.perf_counter() - t0) * 1000)
     return plan, relations
+
+
+def rewrite_once(session, sql: str, prepared: Prepared) -> Rewritten:
+    """The rewritten query, remembered with the prepared one (rules depend on the text and catalog only)."""
+    if prepared.rewritten is None:
+        tree = rewrite(prepared.tree.copy(), RewriteContext(session.catalog, sql))
+        requests = [n.meta["hq"] for n in tree.find_all(exp.Table) if n.meta.get("hq") is not None]
+        embeds = any(call_name(n) == "embed" for n in tree.find_all(exp.Anonymous))
+        prepared.rewritten = Rewritten(tree, requests, None if embeds else tree.sql(dialect="duckdb"))
+    return prepared.rewritten
 
 
 def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
