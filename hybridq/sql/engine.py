@@ -6,7 +6,6 @@ costs only the parse and the guard.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from sqlglot import exp
 
 from hybridq.errors import QueryTimeout, SQLError, duckdb_error
 from hybridq.result import Result
+from hybridq.sql.deadline import DEADLINES
 from hybridq.sql.guard import check_query
 from hybridq.sql.parse import parse_query
 from hybridq.sql.planner import Planner, Step
@@ -145,10 +145,7 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
             timeout: float | None, original: str) -> pa.Table:
     for name, table in relations.items():
         cursor.register(name, table)
-    timer = threading.Timer(timeout, cursor.interrupt) if timeout else None
-    if timer:
-        timer.daemon = True
-        timer.start()
+    deadline = DEADLINES.arm(timeout, cursor) if timeout else None
     try:
         return cursor.sql(text).to_arrow_table()
     except duckdb.InterruptException:
@@ -157,8 +154,8 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
     except duckdb.Error as exc:
         raise duckdb_error(exc, original, rewritten=text != original) from None
     finally:
-        if timer:
-            timer.cancel()
+        if deadline is not None:
+            DEADLINES.disarm(deadline)
         for name in relations:
             try:
                 cursor.unregister(name)

@@ -12,7 +12,9 @@ Strategies (shown by explain):
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import duckdb
@@ -59,6 +61,27 @@ class Step:
         return dict(self.__dict__)
 
 
+_CANDIDATE_SQL: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
+_CANDIDATE_LOCK = threading.Lock()
+
+
+def _candidate_sql(table: str, alias: str, keys: list[str], filters: list[exp.Expression]) -> str:
+    """The SELECT of the filtered keys, made once per rewritten query (its filters stay the same
+    objects while the query is cached; the entry holds them, so their id is not reused)."""
+    memo = (table, alias, tuple(keys), id(filters))
+    hit = _CANDIDATE_SQL.get(memo)
+    if hit is not None:
+        return hit[1]
+    select = exp.select(*[exp.column(k, table=alias) for k in keys]).from_(
+        exp.Table(this=exp.to_identifier(table), alias=exp.TableAlias(this=exp.to_identifier(alias))))
+    text = select.where(exp.and_(*[f.copy() for f in filters]), copy=False).sql(dialect="duckdb", copy=False)
+    with _CANDIDATE_LOCK:
+        _CANDIDATE_SQL[memo] = (filters, text)
+        if len(_CANDIDATE_SQL) > 1024:
+            _CANDIDATE_SQL.popitem(last=False)
+    return text
+
+
 class Planner:
     def __init__(self, session, snapshot: Snapshot, sql: str = ""):
         self.session = session
@@ -85,10 +108,7 @@ class Planner:
         """Keys of the rows that pass the filters, read in the query's own snapshot."""
         if not filters:
             return None
-        select = exp.select(*[exp.column(k, table=alias) for k in keys]).from_(
-            exp.Table(this=exp.to_identifier(table), alias=exp.TableAlias(this=exp.to_identifier(alias))))
-        select = select.where(exp.and_(*[f.copy() for f in filters]), copy=False)
-        text = select.sql(dialect="duckdb", copy=False)
+        text = _candidate_sql(table, alias, keys, filters)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
         except duckdb.Error as exc:

@@ -7,6 +7,7 @@ stopped by the session's timeout.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import duckdb
@@ -319,3 +320,24 @@ def test_long_query_is_stopped_by_the_session_timeout(acme):
     assert elapsed < 30
     # the session keeps working after the interrupt
     assert acme.sql("SELECT count(*) FROM customers").rows == [(60,)]
+
+
+def test_deadlines_interrupt_only_what_is_still_running():
+    from hybridq.sql.deadline import Deadlines
+
+    class Cursor:
+        def __init__(self):
+            self.interrupted = threading.Event()
+
+        def interrupt(self):
+            self.interrupted.set()
+
+    deadlines = Deadlines()
+    late, finished, later = Cursor(), Cursor(), Cursor()
+    deadlines.disarm(deadlines.arm(0.05, finished))  # the query ended in time
+    deadlines.arm(0.1, late)
+    token = deadlines.arm(0.3, later)
+    assert late.interrupted.wait(5)
+    deadlines.disarm(token)
+    time.sleep(0.5)
+    assert not finished.interrupted.is_set() and not later.interrupted.is_set()
