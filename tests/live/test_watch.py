@@ -3,6 +3,7 @@ hybridq.connect()) get their answers from the process that keeps the store live.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -67,7 +68,8 @@ def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):
 
 def test_other_processes_are_answered_by_the_watching_process(tmp_path):
     catalog = make_project(tmp_path / "p", docs=8, seed=5)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    # PYTHONFAULTHANDLER: a watch that does not stop is made to print where each of its threads is
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PYTHONFAULTHANDLER": "1"}
     watch = subprocess.Popen([*HYBRIDQ, "refresh", str(catalog), "--watch"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
     stderr: list[str] = []
@@ -110,8 +112,12 @@ def test_other_processes_are_answered_by_the_watching_process(tmp_path):
         try:
             watch.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            watch.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                watch.wait(timeout=10)
             watch.kill()
-            pytest.fail("the watch did not stop on Ctrl-C")
+            reader.join(timeout=10)
+            pytest.fail("the watch did not stop on Ctrl-C; its threads:\n" + "".join(stderr[-200:]))
     assert watch.returncode == 130
     assert not (tmp_path / "p" / ".hybridq" / "live" / "owner.json").exists()
     reader.join(timeout=10)
