@@ -116,13 +116,14 @@ class Session:
 
         return explain_query(self, query)
 
-    def ask(self, question: str, *, llm: bool | None = None):
+    def ask(self, question: str, *, llm: bool | None = None, choose: int | None = None):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
-        `sql()`), what each part of the question became, and the rows; or a refusal naming the
-        words that could not be placed."""
+        `sql()`), what each part of the question became, and the rows; or, when the question can be
+        read in several ways, those readings to choose from (`choose=N` answers with reading N); or
+        a refusal naming the words that could not be placed."""
         from hybridq.nl import ask
 
-        return ask(self, question, llm=llm)
+        return ask(self, question, llm=llm, choose=choose)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -177,10 +178,10 @@ class RemoteSession:
 
         return [TableStatus.from_dict(d) for d in self.client.get("/status").json()]
 
-    def ask(self, question: str, *, llm: bool | None = None):
+    def ask(self, question: str, *, llm: bool | None = None, choose: int | None = None):
         from hybridq.nl.answer import Answer
 
-        return Answer.from_dict(self.client.post("/ask", {"question": question, "llm": llm}).json())
+        return Answer.from_dict(self.client.post("/ask", {"question": question, "llm": llm, "choose": choose}).json())
 
     def watch(self, **_ignored) -> None:
         raise StoreError(f"the store is already kept live by process {self.owner_pid}",

@@ -11,12 +11,12 @@ import datetime as dt
 import time
 
 from hybridq.errors import NLError, SQLError
-from hybridq.nl.answer import Answer
-from hybridq.nl.compose import Composer
+from hybridq.nl.answer import Alternative, Answer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
 from hybridq.nl.llm import LLMConfig, ask_llm
 from hybridq.nl.paraphrase import PhraseIndex, paraphrase_links
-from hybridq.nl.parse import STOPWORDS, Parsed, Parser, Refusal
+from hybridq.nl.parse import STOPWORDS
+from hybridq.nl.readings import Understanding, understand
 from hybridq.nl.spec import Words
 
 
@@ -38,50 +38,64 @@ def today_of(session) -> dt.date:
     return session.catalog.today or dt.date.today()
 
 
-def question_to_sql(session, question: str) -> tuple[str | None, Answer]:
-    """The composed SQL (or a refusal) without running it."""
+def question_to_sql(session, question: str, choose: int | None = None) -> tuple[str | None, Answer]:
+    """The composed SQL (or a clarification, or a refusal) without running it.
+
+    `choose` picks one of the readings of an ambiguous question (its number in `Answer.options`, from 1).
+    """
     t0 = time.perf_counter()
     answer = Answer(question)
-    try:
-        lexicon = lexicon_for(session)
-        parsed = _parse(session, question, lexicon)
-        tree = Composer(parsed.spec, lexicon).compose()
-        answer.sql = tree.sql(dialect="duckdb", pretty=True)
-        answer.links = parsed.links
-    except Refusal as refusal:
+    lexicon = lexicon_for(session)
+    outcome = _understand(session, question, lexicon)
+    if outcome.refusal is not None:
+        refusal = outcome.refusal
         answer.refused = True
         answer.reason = refusal.reason
         answer.unplaced = refusal.words
         answer.suggestions = refusal.suggestions
+    elif outcome.ambiguous and choose is None:
+        answer.options = [Alternative(r.description, r.sql, r.choice_labels()) for r in outcome.readings]
+    else:
+        if choose is not None and not 1 <= choose <= len(outcome.readings):
+            raise NLError(f"there is no reading {choose}: the question has {len(outcome.readings)}",
+                          hint="choose one of the numbers listed with the readings")
+        reading = outcome.readings[(choose or 1) - 1]
+        answer.sql = reading.sql
+        answer.links = reading.parsed.links
+        answer.description = reading.description
     answer.planning_ms = (time.perf_counter() - t0) * 1000
     return answer.sql, answer
 
 
-def _parse(session, question: str, lexicon: Lexicon) -> Parsed:
-    """A lexical reading; when it leaves words unplaced, a second reading with those of them that
-    paraphrase a catalog phrase. If that still leaves words unplaced, the first refusal stands."""
+def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
+    """The readings of a question. When none places every word, words left over may be read as
+    paraphrases of catalog phrases (by meaning); if that still leaves none, the first refusal stands."""
     today = today_of(session)
-    parser = Parser(question, lexicon, today)
-    try:
-        return parser.parse()
-    except Refusal as refusal:
-        positions = parser.paraphrasable(refusal.positions)
-        if not positions:
-            raise
-        embed = session.embedder.embed
-        cache = session.__dict__.setdefault("_phrase_vectors", {})  # survives lexicon rebuilds
-        if lexicon.phrase_index is None:
-            lexicon.phrase_index = PhraseIndex(lexicon, embed, cache)
-        found = paraphrase_links(question, parser.tokens, positions, lexicon.phrase_index, embed, STOPWORDS)
-        if not found:
-            raise
-        try:
-            return Parser(question, lexicon, today, found).parse()
-        except Refusal:
-            raise refusal from None
+    outcome = understand(question, lexicon, today)
+    if outcome.refusal is None or outcome.parser is None or not _paraphrasing(session):
+        return outcome
+    positions = outcome.parser.paraphrasable(outcome.refusal.positions)
+    if not positions:
+        return outcome
+    embed = session.embedder.embed
+    cache = session.__dict__.setdefault("_phrase_vectors", {})  # survives lexicon rebuilds
+    if lexicon.phrase_index is None:
+        lexicon.phrase_index = PhraseIndex(lexicon, embed, cache)
+    found = paraphrase_links(question, outcome.parser.tokens, positions, lexicon.phrase_index, embed, STOPWORDS)
+    if not found:
+        return outcome
+    second = understand(question, lexicon, today, found)
+    return outcome if second.refusal is not None else second
 
 
-def ask(session, question: str, *, llm: bool | None = None) -> Answer:
+def _paraphrasing(session) -> bool:
+    """Whether words may be linked by meaning: `questions.paraphrase` in the catalog; `auto` does it
+    only for catalogs with semantic columns, whose model is loaded for them anyway."""
+    mode = session.catalog.questions.paraphrase
+    return mode == "on" or (mode == "auto" and bool(session.catalog.semantic_columns()))
+
+
+def ask(session, question: str, *, llm: bool | None = None, choose: int | None = None) -> Answer:
     """Answer a question: SQL composed from the catalog, run on one snapshot; or a refusal.
 
     With a language model configured (catalog `llm:` or HYBRIDQ_LLM_BASE_URL), it is asked when
@@ -91,7 +105,9 @@ def ask(session, question: str, *, llm: bool | None = None) -> Answer:
     config = LLMConfig.from_catalog(session.catalog)
     first = llm is True or (llm is None and config is not None and config.mode == "always")
     if not first:
-        _, answer = question_to_sql(session, question)
+        _, answer = question_to_sql(session, question, choose)
+        if answer.options:
+            return answer
         if not answer.refused:
             try:
                 answer.result = session.sql(answer.sql)
@@ -113,4 +129,4 @@ def ask(session, question: str, *, llm: bool | None = None) -> Answer:
     return llm_answer
 
 
-__all__ = ["Answer", "ask", "question_to_sql"]
+__all__ = ["Alternative", "Answer", "ask", "question_to_sql"]

@@ -7,7 +7,7 @@ score (longest, best-scoring non-overlapping set).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from hybridq.nl.lexicon import Element, Lexicon, similar_words
 from hybridq.nl.text import Token
@@ -22,6 +22,11 @@ class Link:
     elements: list[Element]
     score: float
     how: str  # exact | plural | typo | verb | loose | paraphrase
+    weights: dict = field(default_factory=dict)  # element -> how strongly the words name it (lexicon strength)
+
+    def weight(self, element: Element) -> float:
+        """The evidence for one of the link's elements: how well the words match times how strongly they name it."""
+        return self.score * self.weights.get(element, 1.0)
 
     @property
     def length(self) -> int:
@@ -113,23 +118,24 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
             norm = tuple(t.norm for t in window)
             found = False
             if lex.lookup(lower):
-                out.append(Link(i, i + length, list(lex.lookup(lower)), EXACT, "exact"))
+                out.append(_link(lex, i, i + length, lower, EXACT, "exact"))
                 found = True
             elif lex.lookup(norm):
-                out.append(Link(i, i + length, list(lex.lookup(norm)), SINGULAR, "plural"))
+                out.append(_link(lex, i, i + length, norm, SINGULAR, "plural"))
                 found = True
             if length == 1:
-                stemmed = [e for stem in verb_stems(norm[0]) for e in lex.lookup((stem,))
+                stemmed = [(stem, e) for stem in verb_stems(norm[0]) for e in lex.lookup((stem,))
                            if e.kind == "column" and lex.temporal(e.table, e.column)]
                 if stemmed:  # "started" names start_date, "issued" issued_date
-                    out.append(Link(i, i + 1, stemmed, SINGULAR - 0.05, "verb"))
+                    out.append(Link(i, i + 1, [e for _, e in stemmed], SINGULAR - 0.05, "verb",
+                                    {e: lex.strength_of((stem,), e) for stem, e in stemmed}))
                     found = True
             if found:
                 continue
             if length <= 3 and any(len(w) >= 5 for w in norm):
                 for key in by_length.get(length, []):
                     if all(plausible_typo(a, b) for a, b in zip(norm, key)) and norm != key:
-                        out.append(Link(i, i + length, list(lex.phrases[key]), TYPO, "typo"))
+                        out.append(_link(lex, i, i + length, key, TYPO, "typo"))
         for length in range(2, min(lex.max_words, n - i) + 1):
             positions = _loose_windows(tokens, i, length)
             if not positions or positions[-1] - i + 1 == length:
@@ -138,10 +144,15 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
             window = [tokens[k] for k in positions]
             if any(k in skip for k in span) or not all(_is_word(t) for t in window):
                 continue
-            hit = lex.lookup(tuple(t.norm for t in window))
-            if hit:
-                out.append(Link(i, positions[-1] + 1, list(hit), SINGULAR - 0.02, "loose"))
+            key = tuple(t.norm for t in window)
+            if lex.lookup(key):
+                out.append(_link(lex, i, positions[-1] + 1, key, SINGULAR - 0.02, "loose"))
     return out
+
+
+def _link(lex: Lexicon, start: int, end: int, key: tuple[str, ...], score: float, how: str) -> Link:
+    elements = list(lex.lookup(key))
+    return Link(start, end, elements, score, how, {e: lex.strength_of(key, e) for e in elements})
 
 
 def resolve(links: list[Link], n: int) -> list[Link]:

@@ -87,7 +87,7 @@ def catalog_slice(session, question: str) -> dict:
         "tables": [{"name": n, "description": catalog.tables[n].description,
                     "primary_key": catalog.tables[n].primary_key, "time_column": catalog.tables[n].time_column,
                     "columns": [{"name": c, "type": col.type, "semantic": col.semantic is not None,
-                                 "description": col.description, "values": col.values, "synonyms": col.synonyms}
+                                 "description": col.description, "values": col.value_names(), "synonyms": col.synonyms}
                                 for c, col in catalog.tables[n].columns.items()]} for n in tables],
         "relationships": [f"{r.from_} -> {r.to}" for r in catalog.relationships
                           if r.from_.split(".")[0] in chosen and r.to.split(".")[0] in chosen],

@@ -8,56 +8,46 @@ question refused rather than guessed (DESIGN invariant 6).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hybridq.catalog.model import Catalog
-from hybridq.nl.lexicon import Element, Lexicon, similar_words
+from hybridq.nl.choices import Choices, Option
+from hybridq.nl.graph import CatalogGraph, catalog_graph
+from hybridq.nl.lexicon import Element, Lexicon
 from hybridq.nl.link import Link, link_question
 from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
-from hybridq.nl.text import Token, tokenize
+from hybridq.nl.text import Token, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
+from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, RELATION_VERBS
 
-# Function words: they never need a place in the catalog.
-FUNCTION_WORDS = set("""
-a an the of in on at to for from by with and or is are was were be been being do does did done have has had having
-what which who whom whose how where when why that this these those there here it its they them their our we us me my i
-you your he she his her all any some each every per as than then so such into over under about list show give find get
-tell display return see let please can could would should will shall may might must need want know kind sort type
-whats what's also just only ever currently right now overall total number many much count amount
-one ones thing things record records entry entries row rows item items data info information detail details
-exist exists existing company companies ok okay hey hi hello thanks thank via through using within among amongst
-across both either
-""".split())
-# Verbs and adjectives that add nothing a catalog could name ("clients based in", "came in by phone").
-NEUTRAL_WORDS = set("""
-based located situated came come comes coming still presently manage manages managed managing own owns owned
-handle handles handled belong belongs belonging gets got receive received receives bring brings brought generate
-generates generated make makes made entire whole distinct different unique separate individual ever already new
-recently far worth filed filing signed signing issued created opened submitted started joined registered logged
-raised sent placed billed invoiced called currently anything something everything value places holds held priced
-packed give gave given
-""".split())
-STOPWORDS = FUNCTION_WORDS | NEUTRAL_WORDS
+# Words a question may contain without the catalog naming them (general English only, see nl.words).
+STOPWORDS = FUNCTION_WORDS | RELATION_VERBS | ALL_ROWS
 # Words that only shape the question; they are consumed where they are recognised.
 AGG_WORDS = {
     "count": ("count",), "how many": ("count",), "number of": ("count",), "no of": ("count",),
     "how much": ("money",),
-    "total": ("sum",), "sum of": ("sum",), "sum": ("sum",), "combined": ("sum",), "overall": ("sum",),
+    "total": ("sum",), "sum of": ("sum",), "sum": ("sum",),
     "average": ("avg",), "avg": ("avg",), "mean": ("avg",), "typical": ("avg",),
     "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",),
 }
-TOP_WORDS = {"top": True, "highest": True, "largest": True, "biggest": True, "most": True, "best": True, "greatest": True,
-             "maximum": True, "max": True, "bottom": False, "lowest": False, "smallest": False, "least": False,
-             "fewest": False, "worst": False, "minimum": False, "min": False, "oldest": False, "newest": True,
-             "latest": True, "earliest": False, "recent": True, "longest": True, "shortest": False,
-             "expensive": True, "priciest": True, "cheapest": False}
+# Superlatives that only order ("top", "most") and need a "by X", a measure or a following column.
+ORDER_WORDS = {"top": True, "highest": True, "most": True, "greatest": True, "maximum": True, "max": True,
+               "bottom": False, "lowest": False, "least": False, "fewest": False, "minimum": False, "min": False}
+# Superlative adjectives: they say which way, and the catalog says by what (`adjectives:` on a
+# column, `rankings:` on a table); without it only the columns they can describe are candidates.
+ADJECTIVE_SUPERLATIVES = {
+    "largest": (True, "size"), "biggest": (True, "size"), "smallest": (False, "size"), "longest": (True, "size"),
+    "shortest": (False, "size"), "oldest": (False, "time"), "earliest": (False, "time"), "newest": (True, "time"),
+    "latest": (True, "time"), "recent": (True, "time"), "expensive": (True, "money"), "priciest": (True, "money"),
+    "cheapest": (False, "money"), "best": (True, None), "worst": (False, None),
+}
+TOP_WORDS = {**ORDER_WORDS, **{w: d for w, (d, _) in ADJECTIVE_SUPERLATIVES.items()}}
 GROUP_WORDS = [("broken", "down", "by"), ("break", "down", "by"), ("break", "down"), ("grouped", "by"),
                ("split", "by"), ("for", "each"), ("for", "every"), ("by",), ("per",), ("each",), ("across",),
                ("in", "each"), ("of", "each")]
-AGENT_VERBS = {"filed", "created", "submitted", "opened", "signed", "issued", "raised", "sent", "owned", "managed",
+AGENT_VERBS = RELATION_VERBS | {"filed", "created", "submitted", "opened", "signed", "issued", "raised", "sent", "owned", "managed",
                "handled", "made", "placed", "written", "logged", "reported", "bought", "purchased", "held"}
 COMPARATORS = [
     (("more", "than"), ">"), (("greater", "than"), ">"), (("higher", "than"), ">"), (("larger", "than"), ">"),
@@ -77,6 +67,7 @@ PERIOD_WORDS = {"monthly": "month", "yearly": "year", "annually": "year", "quart
                 "daily": "day"}
 UNIT_WORDS = {"dollars", "dollar", "usd", "bucks", "eur", "euros", "months", "month", "days", "day", "years", "year",
               "weeks", "percent", "%", "k", "thousand", "million"}
+MONEY_WORDS = {"value", "amount", "worth", "money", "dollars", "revenue", "sales", "spend", "spent", "cost"}
 WORD_MULTIPLES = {"twice", "double", "triple", "half"}
 NEGATIONS = {"outside", "not", "non", "no", "without", "excluding", "exclude", "except", "never", "other", "isn't", "aren't",
              "don't", "doesn't", "didn't", "haven't", "hasn't", "nothing"}
@@ -92,7 +83,7 @@ SEMANTIC_CUES = [
     ("includes",), ("including",), ("cover",), ("covers",), ("covering",), ("require",), ("requires",),
     ("requiring",), ("specify",), ("specifies",), ("say",), ("says",), ("saying",), ("report",), ("reporting",),
     ("reports",), ("request",), ("requesting",), ("requests",), ("with", "the", "phrase"), ("matching",),
-    ("complain",), ("complaining",), ("complains",), ("regard",), ("re",),
+    ("complain",), ("complaining",), ("complains",), ("regard",),
 ]
 RANKED_CUES = {("most", "related", "to"), ("most", "relevant", "to"), ("most", "similar", "to"), ("closest", "to"),
                ("most", "about"), ("best", "matching")}
@@ -113,6 +104,11 @@ FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
 
 
+# The glossary says what a phrase means to the business; a column or a value of the same name is how
+# the data stores it.
+TERM_OVER_DATA = 0.15
+
+
 class Refusal(Exception):
     """The question has words the catalog cannot place; never guessed."""
 
@@ -129,16 +125,48 @@ class Refusal(Exception):
 class Parsed:
     spec: QuerySpec
     links: list[tuple[Words, str]] = field(default_factory=list)  # provenance: words -> what they became
+    decisions: list = field(default_factory=list)  # the choices this reading made (nl.choices.Decision)
+
+
+@dataclass
+class Linked:
+    """What linking finds in a question: the same for every reading of it."""
+
+    question: str
+    tokens: list[Token]
+    links: list[Link]  # the best non-overlapping spans, each with every element its words can name
+    windows: list
+    paraphrases: list[Paraphrase] = field(default_factory=list)
+
+
+def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: list[Paraphrase] = ()) -> Linked:
+    """Link a question's words to the catalog. Two passes: the tables a first linking names decide
+    which shortened terms ("unresolved" for "unresolved ticket") may stand; one-letter values never
+    stand for function words."""
+    tokens = tokenize(question)
+    extra = [p.link for p in paraphrases]
+
+    def plausible(element: Element, words: tuple[str, ...]) -> bool:
+        return not (element.kind == "value" and len(words) == 1 and words[0] in FUNCTION_WORDS)
+
+    first = link_question(tokens, lexicon, keep=plausible, extra=extra)
+    named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
+    named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
+    links = link_question(tokens, lexicon, keep=lambda e, words: plausible(e, words) and (
+        e.needs_table is None or e.needs_table in named), extra=extra)
+    return Linked(question, tokens, links, find_windows([t.lower for t in tokens], today), list(paraphrases))
 
 
 class Parser:
-    def __init__(self, question: str, lexicon: Lexicon, today: dt.date, paraphrases: list[Paraphrase] = ()):
-        self.question = question
-        self.paraphrases = list(paraphrases)
+    def __init__(self, linked: Linked, lexicon: Lexicon, today: dt.date, choices: Choices | None = None):
+        self.question = linked.question
+        self.linked = linked
+        self.paraphrases = linked.paraphrases
         self.lex = lexicon
         self.catalog: Catalog = lexicon.catalog
         self.today = today
-        self.tokens: list[Token] = tokenize(question)
+        self.choices = choices or Choices()
+        self.tokens: list[Token] = linked.tokens
         self.used: set[int] = set()
         self.provenance: list[tuple[Words, str]] = []
         self._negated_links: dict[int, int] = {}  # last token of a negated link -> the negation word
@@ -160,31 +188,74 @@ class Parser:
         self.used.update(range(start, end))
         return w
 
-    def _plausible(self, element: Element, words: tuple[str, ...]) -> bool:
-        return not (element.kind == "value" and len(words) == 1 and words[0] in FUNCTION_WORDS)
-
     def match(self, i: int, phrase: tuple[str, ...]) -> bool:
         return all(i + k < len(self.tokens) and self.lower[i + k] == word for k, word in enumerate(phrase))
 
     def link_at(self, i: int) -> Link | None:
         return next((lk for lk in self.links if lk.start == i), None)
 
+    def choose(self, what: str, options: list[Option]):
+        return self.choices.choose(what, options)
+
     # -- entry point ---------------------------------------------------------------------------
 
     def parse(self) -> Parsed:
-        # Two passes: the tables a first linking names decide which shortened terms ("unresolved"
-        # for "unresolved ticket") may stand; one-letter values never stand for function words.
-        extra = [p.link for p in self.paraphrases]
-        first = link_question(self.tokens, self.lex, keep=self._plausible, extra=extra)
-        named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
-        named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
-        self.links = link_question(self.tokens, self.lex, keep=lambda e, words: self._plausible(e, words) and (
-            e.needs_table is None or e.needs_table in named), extra=extra)
-        self.windows = find_windows([t.lower for t in self.tokens], self.today)
+        self.links = self._choose_elements(self.linked.links)
+        self.windows = self.linked.windows
         self._semantic()
         spec = self._understand()
         self._check_everything_placed()
-        return Parsed(spec, self.provenance)
+        return Parsed(spec, self.provenance, list(self.choices.made))
+
+    def _choose_elements(self, links: list[Link]) -> list[Link]:
+        """One element per linked span. Where the words name several (a value of two columns, a
+        column of two tables), each is an option, with the evidence of the words and how closely
+        its table relates to the tables the rest of the question names (a compact reading first)."""
+        anchors: set[str] = set()
+        for link in links:
+            tables = {t for e in link.elements for t in self.graph.tables_of(e)}
+            if len(tables) == 1:
+                anchors |= tables
+        out = []
+        for link in links:
+            if len(link.elements) == 1:
+                out.append(link)
+                continue
+            options = []
+            for e in link.elements:
+                tables = self.graph.tables_of(e)
+                score = link.weight(e) + self.graph.coherence(tables, anchors) + self._adjacency(e, link, links)
+                if e.kind == "term" and any(x.kind in ("column", "value") for x in link.elements) and \
+                        not self._modifies_own_table(link, links):
+                    score += TERM_OVER_DATA
+                options.append(Option(e, score, e.describe(self.catalog)))
+            text = " ".join(t.text for t in self.tokens[link.start:link.end])
+            element = self.choose(f"what '{text}' names", options)
+            anchors |= self.graph.tables_of(element)
+            out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
+        return out
+
+    @property
+    def graph(self) -> "CatalogGraph":
+        return catalog_graph(self.lex)
+
+    def _modifies_own_table(self, link: Link, links: list[Link]) -> bool:
+        """'the highest-MRR subscriptions': the words qualify rows of the table of the column they name,
+        where the row's column and the business metric are both readings."""
+        after = next((lk for lk in links if lk.start == link.end), None)
+        columns = {x.table for x in link.elements if x.kind == "column"}
+        return after is not None and any(x.kind == "table" and x.table in columns for x in after.elements)
+
+    def _adjacency(self, e: Element, link: Link, links: list[Link]) -> float:
+        """A value next to its own column's name ('priority urgent', 'the Growth plan') is read as that column's."""
+        if e.kind != "value":
+            return 0.0
+        for other in links:
+            if other is link or not (other.end in (link.start, link.start - 1) or other.start in (link.end, link.end + 1)):
+                continue
+            if any(x.kind == "column" and (x.table, x.column) == (e.table, e.column) for x in other.elements):
+                return 0.2
+        return 0.0
 
     # -- recognisers ---------------------------------------------------------------------------
 
@@ -204,6 +275,15 @@ class Parser:
                 i += 1
                 continue
             cue = next((c for c in SEMANTIC_CUES if self.match(i, c)), None)
+            verb, column = self.link_at(i), None
+            if verb is not None and verb.elements[0].kind == "verb" and \
+                    self.catalog.tables[verb.elements[0].table].columns[verb.elements[0].column].semantic:
+                # a verb the catalog gives a text column ("complained" -> tickets.body), with its preposition
+                column = (verb.elements[0].table, verb.elements[0].column)
+                length = verb.end - i
+                if verb.end < len(self.tokens) and self.lower[verb.end] in ("about", "that", "of", "on", "regarding"):
+                    length += 1
+                cue = tuple(self.lower[i:i + length])
             if cue is None:
                 i += 1
                 continue
@@ -211,7 +291,7 @@ class Parser:
             while start < len(self.tokens) and self.lower[start] in ("that", "the", "a", "an", "how", "when", "whether"):
                 start += 1
             if start < len(self.tokens) and self.tokens[start].quoted is not None:
-                self.semantics.append({"cue": (i, start), "phrase": (start, start + 1),
+                self.semantics.append({"cue": (i, start), "phrase": (start, start + 1), "column": column,
                                        "text": self.tokens[start].quoted, "ranked": cue in RANKED_CUES})
                 i = start + 1
                 continue
@@ -232,7 +312,8 @@ class Parser:
                 i += 1
                 continue
             text = self.question[self.tokens[start].start:self.tokens[end - 1].end]
-            self.semantics.append({"cue": (i, start), "phrase": (start, end), "text": text, "ranked": cue in RANKED_CUES})
+            self.semantics.append({"cue": (i, start), "phrase": (start, end), "text": text, "column": column,
+                                   "ranked": cue in RANKED_CUES})
             i = end
         phrase_tokens = {k for s in self.semantics for k in range(s["cue"][0], s["phrase"][1])}
         self.links = [lk for lk in self.links if not any(k in phrase_tokens for k in range(lk.start, lk.end))]
@@ -252,6 +333,8 @@ class Parser:
             spec.vias[entity] = self._entity_via
         if entity_link is not None:
             spec.entity_words = self.note(entity_link.start, entity_link.end, f"table {entity}")
+            if entity_link.start > 0 and self.lower[entity_link.start - 1] in ("distinct", "unique", "different"):
+                self.note(entity_link.start - 1, entity_link.start, f"each {entity} once")
             number = entity_link.start - 1
             # "the 4 EMEA customer tickets": a number before the entity, maybe past a few qualifiers
             while number >= 0 and number >= entity_link.start - 4 and self.tokens[number].number is None and (
@@ -275,12 +358,16 @@ class Parser:
         self._semantic_conditions(spec, top_n)
         if top_at is not None:
             ranking = self._ranking(spec, top_desc, top_n, top_at)
+            start, end, what = self._top_span
             if ranking is not None:
                 spec.ranking = ranking
+                self.note(start, end, what)
+            else:
+                self.used.difference_update(range(start, end))
         elif spec.ranking is not None and spec.ranking.limit is None:
             spec.ranking.limit = spec.limit
         if spec.ranking is not None and spec.ranking.kind == "semantic" and spec.ranking.limit is None:
-            spec.ranking.limit = 1 if self._singular_ask() else 10
+            spec.ranking.limit = self._unsaid_limit()
         if spec.ranking is not None and spec.ranking.kind == "measure" and not spec.groups and spec.measures:
             # "the 3 biggest subscriptions by seat count": one value per subscription
             spec.groups.append(Group(spec.entity, words=spec.entity_words))
@@ -295,27 +382,44 @@ class Parser:
         return any(lk.start <= i < lk.end for lk in self.links)
 
     def _top(self) -> tuple[bool, int | None, int | None]:
-        """("top 5", "5 largest", "highest", "most", "least"): (descending, N, position)."""
+        """("top 5", "5 largest", "highest", "most", "least", "most populous"): (descending, N, position).
+        A superlative the catalog defines ('largest' ranks states by area) is kept in self.adjective."""
+        self.adjective: Element | None = None
         for i, t in enumerate(self.tokens):
-            if i in self.used:
+            if i in self.used or self._semantic_token(i):
                 continue
+            link = self.link_at(i)
+            adjective = link.elements[0] if link is not None and link.elements[0].kind == "adjective" else None
             word = t.lower
-            if word in TOP_WORDS and not self._semantic_token(i):
+            if adjective is not None and adjective.degree == "superlative":
+                self.adjective, desc, end = adjective, adjective.desc, link.end
+            elif word in ("most", "least") and (after := self.link_at(i + 1)) is not None and \
+                    after.elements[0].kind == "adjective" and after.elements[0].degree == "base":
+                # "the most populous": most/least says which way, the adjective by what
+                self.adjective, end = after.elements[0], after.end
+                desc = after.elements[0].desc == (word == "most")
+            elif word in TOP_WORDS and adjective is None:
                 if word in ("most", "least") and i + 1 < len(self.tokens) and self.lower[i + 1] in (
                         "related", "relevant", "similar", "about"):
                     continue
-                n = None
-                if i + 1 < len(self.tokens) and self.tokens[i + 1].number is not None and word in ("top", "bottom"):
-                    n = int(self.tokens[i + 1].number)
-                    self.note(i, i + 2, f"top {n}")
-                elif i >= 1 and self.tokens[i - 1].number is not None and i - 1 not in self.used:
-                    n = int(self.tokens[i - 1].number)
-                    self.note(i - 1, i + 1, f"the {n} {word}")
-                else:
-                    self.note(i, i + 1, word)
-                if word in ("most", "least") and i >= 1 and self.lower[i - 1] == "the":
-                    self.used.add(i - 1)
-                return TOP_WORDS[word], n, i
+                desc, end = TOP_WORDS[word], i + 1
+            else:
+                continue
+            n = None
+            what = self.adjective.describe(self.catalog) if self.adjective else word
+            if end < len(self.tokens) and self.tokens[end].number is not None and word in ("top", "bottom"):
+                n = int(self.tokens[end].number)
+                self._top_span = (i, end + 1, f"top {n}")
+            elif i >= 1 and self.tokens[i - 1].number is not None and i - 1 not in self.used:
+                n = int(self.tokens[i - 1].number)
+                self._top_span = (i - 1, end, f"the {n} {what}")
+            else:
+                self._top_span = (i, end, what)
+            # held until a ranking is made of it: a superlative that ranks nothing stays unplaced
+            self.used.update(range(self._top_span[0], self._top_span[1]))
+            if word in ("most", "least") and i >= 1 and self.lower[i - 1] == "the":
+                self.used.add(i - 1)
+            return desc, n, i
         return True, None, None
 
     def _semantic_token(self, i: int) -> bool:
@@ -332,8 +436,16 @@ class Parser:
                 if self.match(i, words):
                     if kind in ("max", "min") and self._next_link_is_table(i + len(words)):
                         continue
-                    self.note(i, i + len(words), f"aggregate {kind}")
-                    return kind, i + len(words)
+                    end = i + len(words)
+                    if kind in ("avg", "sum", "max", "min") and self.match(end, ("number", "of")):
+                        end += 2  # "the average number of employees": the average of the column
+                    self.note(i, end, f"aggregate {kind}")
+                    if kind in ("avg", "sum", "max", "min"):
+                        # "on average, how many licenses": the question words of the amount asked
+                        for k in range(len(self.tokens)):
+                            if k not in self.used and (self.match(k, ("how", "many")) or self.match(k, ("how", "much"))):
+                                self.note(k, k + 2, f"aggregate {kind}")
+                    return kind, end
         return None
 
     def _next_link_is_table(self, i: int) -> bool:
@@ -364,7 +476,7 @@ class Parser:
                 if e.kind in ("column", "value") and e.table:
                     return e.table, None
                 if e.kind == "term":
-                    tables = self._term_tables(e.term)
+                    tables = self.graph.term_tables(e.term)
                     if len(tables) == 1:
                         return tables[0], None
         if self.semantics:
@@ -375,24 +487,6 @@ class Parser:
         words = [self.tokens[k].text for k in positions]
         raise Refusal(words or [self.question], self._suggest(words),
                       "no table, column or term of the catalog is named in the question", positions)
-
-    def _term_tables(self, index: int) -> list[str]:
-        import sqlglot
-        from sqlglot import exp
-
-        sql = self.catalog.glossary[index].sql or ""
-        if self.catalog.glossary[index].kind == "entity":
-            return [self.catalog.find_table(sql.strip())]
-        try:
-            node = sqlglot.parse_one(sql, dialect="duckdb")
-        except Exception:
-            return []
-        out = []
-        for col in node.find_all(exp.Column):
-            table = self.catalog.find_table(col.table) if col.table else None
-            if table and table not in out:
-                out.append(table)
-        return out
 
     def _groups(self, spec: QuerySpec) -> list[Group]:
         groups = self._period_groups()
@@ -467,7 +561,7 @@ class Parser:
     def _group_element(self, link: Link, spec: QuerySpec) -> tuple[str, str | None, int | None] | None:
         for e in link.elements:
             if e.kind == "term" and self.catalog.glossary[e.term].kind == "dimension":
-                tables = self._term_tables(e.term)
+                tables = self.graph.term_tables(e.term)
                 return (tables[0] if tables else spec.root), None, e.term
         columns = [e for e in link.elements if e.kind == "column"]
         if columns:
@@ -479,18 +573,12 @@ class Parser:
         return None
 
     def _choose_column(self, columns: list[Element], spec: QuerySpec) -> Element:
-        """The column among same-named ones: in the question's table, else in one reachable from it."""
+        """One of several columns the same words name: each is a reading, the closest to the question's tables first."""
         if len(columns) == 1:
             return columns[0]
-        for e in columns:
-            if e.table == spec.root or e.table == spec.entity:
-                return e
-        named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
-        for e in columns:
-            if e.table in named:
-                return e
-        raise Refusal([c.column for c in columns[:1]], {columns[0].column: [f"{c.table}.{c.column}" for c in columns]},
-                      f"'{columns[0].column}' could mean " + " or ".join(f"{c.table}.{c.column}" for c in columns))
+        named = {spec.root, spec.entity} | {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+        return self.choose(f"which '{columns[0].column}'", [
+            Option(e, 1.0 + self.graph.coherence({e.table}, named), f"{e.table}.{e.column}") for e in columns])
 
     def _comparisons(self, spec: QuerySpec) -> list[Condition]:
         """Numbers compared with something: 'over 100k', 'at least 5 tickets', '20k+ employees',
@@ -583,7 +671,7 @@ class Parser:
         for link in [lk for lk in self.links if start <= lk.start and lk.end <= stop]:
             for e in link.elements:
                 if e.kind == "term" and self.catalog.glossary[e.term].kind == "filter" and \
-                        table in self._term_tables(e.term):
+                        table in self.graph.term_tables(e.term):
                     words = [self.note(link.start, link.end, f"counted: {self.catalog.glossary[e.term].term}")]
                     out.append(Condition("term", table, term=e.term, words=words))
                     break
@@ -617,7 +705,7 @@ class Parser:
                 return "count", t, None, Measure("count", t, words=self.words(after.start, after.end)), (after.start, after.end)
             filters = [e for e in after.elements if e.kind == "term" and self.catalog.glossary[e.term].kind == "filter"
                        and e.needs_table is None]
-            counted = self._term_tables(filters[0].term) if filters else []
+            counted = self.graph.term_tables(filters[0].term) if filters else []
             if len(counted) == 1 and counted[0] != spec.entity:
                 t = counted[0]
                 m = Measure("count", t, words=self.words(after.start, after.end))
@@ -625,7 +713,7 @@ class Parser:
                 return "count", t, None, m, (after.start, after.end)
             metrics = [e for e in after.elements if e.kind == "term" and self.catalog.glossary[e.term].kind == "metric"]
             if metrics:
-                tables = self._term_tables(metrics[0].term)
+                tables = self.graph.term_tables(metrics[0].term)
                 m = Measure("metric", tables[0] if tables else spec.root, term=metrics[0].term,
                             words=self.words(after.start, after.end))
                 return "measure", m.table, None, m, (after.start, after.end)
@@ -641,7 +729,7 @@ class Parser:
             return None
         for e in link.elements:
             if e.kind == "term" and self.catalog.glossary[e.term].kind == "metric":
-                tables = self._term_tables(e.term)
+                tables = self.graph.term_tables(e.term)
                 m = Measure("metric", tables[0] if tables else spec.root, term=e.term, words=self.words(link.start, link.end))
                 return "measure", m.table, None, m, (link.start, link.end)
         columns = [e for e in link.elements if e.kind == "column" and self.lex.numeric(e.table, e.column)]
@@ -659,13 +747,17 @@ class Parser:
         return None
 
     def _value_column(self, table: str, number: Token | None) -> str | None:
-        """'invoices over 50k': the table's money column (a unit), or its only measure-like number."""
+        """'invoices over 50k': the table's money column (a unit), its only measure-like number, or
+        each of its numbers as a reading."""
         spec = self.catalog.tables[table]
         numeric = [c for c in spec.columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
-        money = [c for c in numeric if (spec.columns[c].unit or "").upper() in ("USD", "EUR", "GBP", "$")]
+        money = [c for c in numeric if self._is_money(table, c)]
         if len(money) == 1:
             return money[0]
-        return numeric[0] if len(numeric) == 1 else None
+        pool = money if money and number is not None and "$" in number.text else numeric
+        if not pool:
+            return None
+        return self.choose(f"which number of {table}", [Option(c, 1.0, f"{table}.{c}") for c in pool])
 
     def _above_average(self, i: int, j: int, op: str, spec: QuerySpec) -> Condition | None:
         """'whose ARR is above the average', 'amount over the average', 'more tickets than average'."""
@@ -702,7 +794,7 @@ class Parser:
                             c.kind == "column" and c.table == spec.entity and self.lex.numeric(c.table, c.column)
                             for c in link.elements):
                         continue  # "the highest-MRR subscriptions": rank rows by the column of that name
-                    tables = self._term_tables(e.term)
+                    tables = self.graph.term_tables(e.term)
                     words = self.note(link.start, link.end, f"metric '{self.catalog.glossary[e.term].term}'")
                     return Measure("metric", tables[0] if tables else spec.root, term=e.term, words=words,
                                    alias=_alias(self.catalog.glossary[e.term].term))
@@ -725,17 +817,18 @@ class Parser:
                     raise Refusal(["how much"], {}, f"'how much' asks for an amount of money, and "
                                   f"{c.table}.{c.column} is not one")
                 words = self.note(link.start, link.end, f"metric '{self.catalog.glossary[metric].term}'")
-                tables = self._term_tables(metric)
+                tables = self.graph.term_tables(metric)
                 return Measure("metric", tables[0] if tables else spec.root, term=metric, words=words,
                                alias=_alias(self.catalog.glossary[metric].term))
             words = self.note(link.start, link.end, f"{kind} of {c.table}.{c.column}")
             return Measure("sum" if kind == "money" else kind, c.table, c.column, words=words, alias=f"{kind}_{c.column}")
         if kind in ("sum", "money"):
             money = self._value_column(spec.entity, None)
-            asks_value = kind == "money" or any(t.lower in ("value", "amount", "worth", "billed", "invoiced")
-                                                for t in self.tokens)
-            if money and asks_value:
-                return Measure("sum", spec.entity, money, alias=f"total_{money}")
+            # "the total value of void invoices": the words of money mean the table's money column
+            said = [k for k, t in enumerate(self.tokens) if k not in self.used and t.lower in MONEY_WORDS]
+            if money and (kind == "money" or said):
+                words = self.note(said[0], said[0] + 1, f"sum of {spec.entity}.{money}") if said else None
+                return Measure("sum", spec.entity, money, words=words, alias=f"total_{money}")
             if kind == "sum":
                 return Measure("count", spec.entity, words=spec.entity_words, alias="count")
         word = {"money": "how much", "avg": "average"}.get(kind, kind)
@@ -791,7 +884,7 @@ class Parser:
                 e = terms[0]
                 term = self.catalog.glossary[e.term]
                 if term.kind == "filter":
-                    tables = self._term_tables(e.term)
+                    tables = self.graph.term_tables(e.term)
                     self._qualified_noun(link, tables[0] if tables else spec.root, spec)
                     words = [self.note(link.start, link.end, f"filter '{term.term}': {term.sql}")]
                     if negated:
@@ -850,10 +943,10 @@ class Parser:
         used |= {c.table for c in spec.conditions} | {c.measure.table for c in spec.conditions if c.measure}
         for c in spec.conditions:
             if c.kind == "term" and c.term is not None:
-                used |= set(self._term_tables(c.term))
+                used |= set(self.graph.term_tables(c.term))
         for m in spec.measures:
             if m.term is not None:
-                used |= set(self._term_tables(m.term))
+                used |= set(self.graph.term_tables(m.term))
         if spec.ranking is not None and spec.ranking.table:
             used.add(spec.ranking.table)
         return used
@@ -868,7 +961,7 @@ class Parser:
         """A negation shortly before position i ('not submitted via email', 'never filed an urgent ticket')."""
         k = i - 1
         while k >= 0 and i - k <= 4 and k not in self.used and (
-                self.lower[k] in NEGATION_GAP or self.lower[k] in NEUTRAL_WORDS or self.lower[k] in AGENT_VERBS):
+                self.lower[k] in NEGATION_GAP or self.lower[k] in RELATION_VERBS or self.lower[k] in AGENT_VERBS):
             k -= 1
         if k >= 0 and self.lower[k] in ("and", "or", ",", "nor") and (k - 1) in self._negated_links:
             return True, self._negated_links[k - 1]
@@ -883,39 +976,9 @@ class Parser:
     def _choose_value(self, values: list[Element], link: Link, spec: QuerySpec) -> Element:
         if len(values) == 1:
             return values[0]
-        before = self.link_at(link.start - 1) if link.start else None
-        after = self.link_at(link.end)
-        for near in (after, before):
-            if near is not None:
-                for e in near.elements:
-                    for v in values:
-                        if e.kind == "column" and (e.table, e.column) == (v.table, v.column):
-                            return v
-        declared = [v for v in values if v.value in (self.catalog.tables[v.table].columns[v.column].values or [])]
-        named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
-        for pool in (declared, values):
-            for keep in (lambda v: v.table == spec.entity, lambda v: v.table in named,
-                         lambda v: self._up_reachable(spec.entity, v.table)):
-                chosen = [v for v in pool if keep(v)]
-                if len({(v.table, v.column) for v in chosen}) == 1:
-                    return chosen[0]
-            if len({(v.table, v.column) for v in pool}) == 1:
-                return pool[0]
-        options = sorted({f"{v.table}.{v.column}" for v in values})
-        raise Refusal([values[0].value], {values[0].value: options},
-                      f"'{values[0].value}' could be " + " or ".join(options))
-
-    def _up_reachable(self, src: str, dst: str) -> bool:
-        """Whether dst is reached from src through many-to-one relationships only (a join adds no rows)."""
-        seen, frontier = {src}, [src]
-        while frontier:
-            table = frontier.pop()
-            for rel in self.catalog.relationships:
-                a, b = rel.from_.split(".")[0], rel.to.split(".")[0]
-                if a == table and b not in seen:
-                    seen.add(b)
-                    frontier.append(b)
-        return dst in seen
+        named = {spec.root, spec.entity} | {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+        return self.choose(f"which '{values[0].value}'", [
+            Option(v, 1.0 + self.graph.coherence({v.table}, named), v.label) for v in values])
 
     def _add_value(self, spec: QuerySpec, link: Link, e: Element, negated: bool, neg_at: int) -> None:
         words = [self.note(link.start, link.end, f"{e.table}.{e.column} = '{e.value}'")]
@@ -940,55 +1003,93 @@ class Parser:
         for window in self.windows:
             if any(k in self.used for k in range(window.first, window.last)):
                 continue
-            named = self._time_column_before(window.first)
-            if named is not None:
-                link, table, column = named
-            else:
-                link, table = None, self._time_table(window.first, spec)
-                column = self.catalog.tables[table].time_column
-            if column is None:
-                raise Refusal([self.words(window.first, window.last).text], {},
-                              f"table {table} has no time_column in the catalog, so a time window cannot be applied")
+            table, column, link = self._time_target(window, spec)
             desc = f"{table}.{column} in [{window.start or '...'}, {window.end or '...'})"
             words = [self.note(window.first, window.last, desc)]
             if link is not None:
                 words.append(self.note(link.start, link.end, f"column {table}.{column}"))
+            if column == self.catalog.tables[table].time_column:
+                # "new customers this year": new says the window is about when the row was made
+                for named in self.links:
+                    k = named.start - 1
+                    if named.elements[0].table == table and k >= 0 and self.lower[k] in ("new", "recent") \
+                            and k not in self.used:
+                        words.append(self.note(k, k + 1, f"({table} made in the window)"))
             spec.conditions.append(Condition("time", table, column, values=[window.start, window.end], words=words))
 
-    def _time_column_before(self, i: int) -> tuple[Link, str, str] | None:
-        """'signed up in 2024', 'issued last quarter': a date column named right before a window."""
-        k = i - 1
-        while k >= 0 and self.lower[k] in ("was", "were", "is", "are", "been", "be", "have", "has", "had"):
+    def _time_target(self, window, spec: QuerySpec) -> tuple[str, str, Link | None]:
+        """The date a time window is about: the date column or the verb the catalog gives for it
+        right before ('signed up in 2024', 'cancelled last year'), the time column of the table a
+        creating verb follows ('tickets filed last month'), else the time column of what is measured
+        or named. A window right after a state ('churned in 2025') needs the catalog to say which
+        date that state has; without it the question is refused."""
+        k = window.first - 1
+        while k >= 0 and self.lower[k] in ("was", "were", "is", "are", "been", "be", "have", "has", "had", "got"):
             k -= 1
         link = next((lk for lk in self.links if lk.end == k + 1), None)
-        if link is None or any(j in self.used for j in range(link.start, link.end)):
-            return None
-        dates = [e for e in link.elements if e.kind == "column" and self.lex.temporal(e.table, e.column)]
-        if not dates:
-            return None
-        named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
-        preferred = [e for e in dates if e.table in named] or dates
-        if len({(e.table, e.column) for e in preferred}) > 1:
-            return None
-        return link, preferred[0].table, preferred[0].column
+        if link is not None and not any(j in self.used for j in range(link.start, link.end)):
+            e = link.elements[0]
+            if e.kind in ("column", "verb") and self.lex.temporal(e.table, e.column):
+                return e.table, e.column, link
+            if e.kind == "term" and e.head_table is None and self.catalog.glossary[e.term].kind == "filter":
+                said = self.words(link.start, window.last).text
+                raise Refusal([said], {}, f"'{said}': the catalog does not say which date "
+                              f"'{self.words(link.start, link.end).text}' happens on",
+                              positions=list(range(link.start, link.end)))
+        if k >= 1 and link is None and self.lower[k] in CREATION_VERBS:
+            owner = next((lk for lk in self.links if lk.end == k and lk.kinds() == {"table"}), None)
+            if owner is not None and self._time_column_of(owner.elements[0].table):
+                self.note(k, k + 1, f"(made: {owner.elements[0].table})")
+                return owner.elements[0].table, self._time_column_of(owner.elements[0].table), None
+        tables = []
+        if spec.measures:
+            tables.append(spec.measures[0].table)
+        tables += [lk.elements[0].table for lk in sorted(self.links, key=lambda lk: -lk.start)
+                   if lk.end <= window.first and lk.kinds() == {"table"}]
+        tables.append(spec.entity)
+        for table in tables:
+            column = self._time_column_of(table)
+            if column:
+                return table, column, None
+        raise Refusal([self.words(window.first, window.last).text], {},
+                      f"table {spec.entity} has no time_column in the catalog, so a time window cannot be applied")
 
-    def _time_table(self, i: int, spec: QuerySpec) -> str:
-        """The table a time window refers to: the table right before '<verb> in ...' ('orders placed
-        in 1997'), else what is measured, else the nearest table named before it."""
-        k = i - 1
-        if k >= 1 and (self.lower[k] in AGENT_VERBS or self.lower[k] in NEUTRAL_WORDS or self.lower[k].endswith("ed")):
-            link = next((lk for lk in self.links if lk.end == k and lk.kinds() == {"table"}), None)
-            if link is not None and self.catalog.tables[link.elements[0].table].time_column:
-                self.note(k, k + 1, f"({link.elements[0].table})")
-                return link.elements[0].table
-        if spec.measures and self.catalog.tables[spec.measures[0].table].time_column:
-            return spec.measures[0].table
-        for link in sorted(self.links, key=lambda lk: -lk.start):
-            if link.end <= i and link.kinds() == {"table"}:
-                t = link.elements[0].table
-                if self.catalog.tables[t].time_column:
-                    return t
-        return spec.entity
+    def _time_column_of(self, table: str) -> str | None:
+        """The table's time column; without one, its only date column, or each of its dates as a reading."""
+        spec = self.catalog.tables[table]
+        if spec.time_column:
+            return spec.time_column
+        dates = [c for c in spec.columns if self.lex.temporal(table, c)]
+        if len(dates) <= 1:
+            return dates[0] if dates else None
+        return self.choose(f"which date of {table}", [Option(c, 1.0, f"{table}.{c}") for c in dates])
+
+    def _semantic_column_options(self, s: dict, spec: QuerySpec) -> list[Option]:
+        """Where a phrase can be searched: the text column the cue's verb belongs to ('complained'
+        -> tickets.body), else the text of the table the phrase follows, of the table asked about,
+        of tables named before, or of tables related to the one asked about."""
+        if s.get("column"):
+            return [Option(s["column"], 1.0, "{}.{}".format(*s["column"]))]
+        cue_start = s["cue"][0]
+        semantic = {t: self.catalog.tables[t].semantic_columns() for t in self.catalog.tables}
+        before = [lk.elements[0].table for lk in sorted(self.links, key=lambda lk: -lk.start)
+                  if lk.end <= cue_start and lk.kinds() == {"table"}]
+        ranked: list[tuple[str, float]] = []
+        if before:
+            ranked.append((before[0], 1.0))
+        ranked.append((spec.entity, 0.95))
+        ranked += [(t, 0.9) for t in before[1:]]
+        ranked += [(t, 0.8) for t in semantic if semantic[t] and self.graph.related(spec.entity, t)]
+        cue = [self.lower[k] for k in range(*s["cue"])]
+        options, seen = [], set()
+        for table, score in ranked:
+            if any(_same_stem(word, name) for word in cue for name in [table, *self.catalog.tables[table].synonyms]):
+                score += 0.15  # "complain about" and the table called complaints
+            for column in semantic.get(table, []):
+                if (table, column) not in seen:
+                    seen.add((table, column))
+                    options.append(Option((table, column), score, f"{table}.{column}"))
+        return options
 
     def _semantic_conditions(self, spec: QuerySpec, top_n: int | None) -> None:
         for s in self.semantics:
@@ -1004,87 +1105,100 @@ class Parser:
                                                  negated=self._negated(s["cue"][0])[0]))
 
     def _semantic_column(self, s: dict, spec: QuerySpec) -> tuple[str, str]:
-        """The semantic column a phrase is matched against: of the table it follows, else one reachable."""
-        cue_start = s["cue"][0]
-        candidates: list[str] = []
-        for link in sorted(self.links, key=lambda lk: -lk.start):
-            if link.end <= cue_start and link.kinds() == {"table"}:
-                candidates.append(link.elements[0].table)
-        candidates.append(spec.entity)
-        semantic = {t: self.catalog.tables[t].semantic_columns() for t in self.catalog.tables}
-        for t in candidates:
-            if semantic.get(t):
-                return t, semantic[t][0]
-        cue_words = [self.lower[k] for k in range(*s["cue"])]
-        owners = [t for t, cols in semantic.items() if cols]
-        for word in cue_words:
-            for t in owners:
-                names = [t, *self.catalog.tables[t].synonyms]
-                if any(similar_words(word.rstrip("s"), n.lower().rstrip("s")) or
-                       difflib.SequenceMatcher(None, word, n.lower()).ratio() >= 0.8 for n in names):
-                    return t, semantic[t][0]
-        related = [t for t in owners if self._related(spec.entity, t)]
-        if len(related) == 1:
-            return related[0], semantic[related[0]][0]
-        options = [f"{t}.{semantic[t][0]}" for t in (related or owners)]
-        raise Refusal([s["text"]], {s["text"]: options},
-                      f"'{s['text']}' could be searched in " + " or ".join(options) + "; name the table")
-
-    def _related(self, a: str, b: str) -> bool:
-        for rel in self.catalog.relationships:
-            ta, tb = rel.from_.split(".")[0], rel.to.split(".")[0]
-            if {ta, tb} == {a, b}:
-                return True
-        return False
+        options = self._semantic_column_options(s, spec)
+        if not options:
+            owners = [f"{t}.{c}" for t, c in self.catalog.semantic_columns()]
+            raise Refusal([s["text"]], {s["text"]: owners},
+                          f"no text column of {spec.entity} or of a table related to it can be searched for "
+                          f"'{s['text']}'" + (f"; the catalog's text columns: {', '.join(owners)}" if owners else ""))
+        return self.choose(f"where to look for '{s['text']}'", options)
 
     def _ranking(self, spec: QuerySpec, desc: bool, n: int | None, at: int) -> Ranking | None:
         if spec.ranking is not None:
             if n and not spec.ranking.limit:
                 spec.ranking.limit = n
             return spec.ranking
+        if self.adjective is not None:
+            return self._adjective_ranking(spec, desc, n)
+        word = self.lower[at]
         # "top 5 customers by MRR" / "which region has the most customers" / "the 3 largest invoices"
         if spec.measures:
             if not spec.groups:
                 self._group_named_before(spec, at)
-            return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
+            return Ranking("measure", desc, n or self._unsaid_limit())
         for link in self.links:
             if link.start > at and not any(k in self.used for k in range(link.start, link.end)):
                 columns = [e for e in link.elements if e.kind == "column" and
                            (self.lex.numeric(e.table, e.column) or self.lex.temporal(e.table, e.column))]
                 if columns:
                     c = self._choose_column(columns, spec)
-                    if c.table != spec.entity and not self._up_reachable(spec.entity, c.table) and \
+                    if c.table != spec.entity and not self.graph.up_reachable(spec.entity, c.table) and \
                             self.lex.numeric(c.table, c.column):
                         # "the 5 suppliers with the most units in stock": a total per supplier
                         words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
                         spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
-                        return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
+                        return Ranking("measure", desc, n or self._unsaid_limit())
                     words = [self.note(link.start, link.end, f"order by {c.table}.{c.column}")]
-                    return Ranking("column", desc, n or (1 if self._singular_ask() else 10), c.table, c.column,
-                                   words=words)
+                    return Ranking("column", desc, n or self._unsaid_limit(), c.table, c.column, words=words)
                 tables = [e for e in link.elements if e.kind == "table"]
-                if tables and tables[0].table != spec.entity:
+                if tables and tables[0].table != spec.entity and word not in ADJECTIVE_SUPERLATIVES:
                     t = tables[0].table
                     self.note(link.start, link.end, f"count of {t}")
                     spec.measures.append(Measure("count", t, alias=f"{t}_count"))
                     if not spec.groups:
                         spec.groups.append(Group(spec.entity))
-                    return Ranking("measure", desc, n or (1 if self._singular_ask() else 10))
+                    return Ranking("measure", desc, n or self._unsaid_limit())
         if not spec.groups:
             self._group_named_before(spec, at)
         if spec.groups:
             spec.measures.append(Measure("count", spec.entity, alias="count"))
-            return Ranking("measure", desc, n or spec.limit or 1)
+            return Ranking("measure", desc, n or spec.limit or self._unsaid_limit())
         semantic = [c for c in spec.conditions if c.kind == "semantic" and not c.negated]
         if len(semantic) == 1 and desc:  # "top 10 tickets about slow performance": rank by meaning
             c = semantic[0]
             spec.conditions.remove(c)
-            return Ranking("semantic", True, n or (1 if self._singular_ask() else 10), c.table, c.column, c.text,
-                           words=c.words)
-        default = self._default_order_column(spec.entity)
-        if default:
-            return Ranking("column", desc, n or (1 if self._singular_ask() else 10), spec.entity, default)
+            return Ranking("semantic", True, n or self._unsaid_limit(), c.table, c.column, c.text, words=c.words)
+        if word in ADJECTIVE_SUPERLATIVES:
+            # 'largest', 'newest' without the catalog saying by what: the columns such a word can
+            # describe are the options; a word that can describe none is left unplaced
+            return self._generic_superlative(spec, word, desc, n)
         return None
+
+    def _adjective_ranking(self, spec: QuerySpec, desc: bool, n: int | None) -> Ranking | None:
+        """Rows ranked by what the catalog says the adjective measures: a column, or a metric per row."""
+        a = self.adjective
+        if a.column is not None:
+            if a.table != spec.entity and not self.graph.up_reachable(spec.entity, a.table):
+                return None
+            return Ranking("column", desc, n or self._unsaid_limit(), a.table, a.column)
+        term = self.catalog.glossary[a.term]
+        measure = Measure("metric", a.table, term=a.term, alias=_alias(term.term))
+        spec.measures.append(measure)
+        if not spec.groups:
+            spec.groups.append(Group(a.table, words=spec.entity_words))
+        return Ranking("measure", desc, n or self._unsaid_limit())
+
+    def _generic_superlative(self, spec: QuerySpec, word: str, desc: bool, n: int | None) -> Ranking | None:
+        kind = ADJECTIVE_SUPERLATIVES[word][1]
+        table = spec.entity
+        columns = self.catalog.tables[table].columns
+        if kind == "time":
+            candidates = [c for c in columns if self.lex.temporal(table, c)]
+            preferred = self.catalog.tables[table].time_column
+        elif kind == "money":
+            candidates = [c for c in columns if self._is_money(table, c)]
+            preferred = None
+        elif kind == "size":
+            candidates = [c for c in columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
+            preferred = None
+        else:
+            return None
+        if not candidates:
+            return None
+        # the catalog's time column is what "newest" means; other columns are readings to ask about
+        column = self.choose(f"what '{word}' ranks {table} by", [
+            Option(c, 1.0 if c == preferred else 0.9 if preferred else 1.0, f"{table}.{c}") for c in candidates])
+        return Ranking("column", desc, n or self._unsaid_limit(), table, column)
 
     def _group_named_before(self, spec: QuerySpec, at: int) -> None:
         """'which region has the most customers': the column named before the superlative groups."""
@@ -1106,27 +1220,34 @@ class Parser:
             return True
         return any(f"{table}.{column}" in (r.from_, r.to) for r in self.catalog.relationships)
 
-    def _default_order_column(self, table: str) -> str | None:
-        spec = self.catalog.tables[table]
-        word = next((t.lower for t in self.tokens if t.lower in TOP_WORDS), "")
-        if word in ("newest", "latest", "recent", "oldest", "earliest"):
-            return spec.time_column
-        numeric = [c for c in spec.columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
-        if len(numeric) == 1:
-            return numeric[0]
-        return self._value_column(table, None) if word in ("largest", "biggest", "smallest", "highest", "lowest") \
-            else None
+    def _unsaid_limit(self) -> int | None:
+        """How many rows a superlative without a number asks for: one when the question asks for one
+        thing ('which region has the most', 'the largest state'); otherwise the words do not say, and
+        each of the usual answers is a reading (all rows in order, or the first ten)."""
+        number = self._grammatical_number()
+        if number == "one":
+            return 1
+        return self.choose("how many rows", [Option(None, 1.0, "all of them, in order"),
+                                              Option(10, 1.0, "the first 10")])
 
-    def _singular_ask(self) -> bool:
-        """'which region has the most' asks for one; 'which regions' or 'top customers' for several."""
-        first = next((t for t in self.tokens if t.lower in ("which", "what", "who")), None)
-        if first is None:
-            return False
-        link = next((lk for lk in self.links if lk.start > self.tokens.index(first)), None)
-        if link is None:
-            return True
-        text = self.tokens[link.end - 1].lower
-        return not text.endswith("s") or text.endswith("ss")
+    def _grammatical_number(self) -> str | None:
+        """'one' or 'many' as the question's words say ('which region has', 'which regions have', 'the
+        largest state'), or None when they do not."""
+        subject = next((lk for lk in self.links if lk.elements[0].kind in ("table", "column")), None)
+        if subject is not None:
+            last = self.tokens[subject.end - 1]
+            if last.lower != last.norm:
+                return "many"
+            if singular(last.lower + "s") == last.lower and not last.lower.endswith(("ss", "us", "is")):
+                return "one"
+        wh = next((k for k, t in enumerate(self.tokens) if t.lower in ("which", "what", "who")), None)
+        if wh is not None:
+            verbs = [self.lower[k] for k in range(wh + 1, min(wh + 4, len(self.tokens)))]
+            if any(v in ("is", "was", "has", "does") for v in verbs):
+                return "one"
+            if any(v in ("are", "were", "have", "do") for v in verbs):
+                return "many"
+        return None
 
     def _show_columns(self, spec: QuerySpec) -> None:
         """Columns named but not used otherwise: shown in a listing ('customers and their region');
@@ -1197,6 +1318,12 @@ class Parser:
         from hybridq.nl.link import near_phrases
 
         return {w: near_phrases(w, self.lex) for w in words}
+
+
+def _same_stem(word: str, name: str) -> bool:
+    """A verb and the noun of a table's name from the same stem: complain / complaints, report / reports."""
+    a, b = singular(word.lower()), singular(name.lower().split()[-1] if name.split() else name.lower())
+    return len(a) >= 5 and len(b) >= 5 and (a[:6] == b[:6] and abs(len(a) - len(b)) <= 3)
 
 
 def exp_true():

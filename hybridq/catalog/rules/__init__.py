@@ -17,6 +17,7 @@ from hybridq.catalog.rules.glossary import (
 )
 from hybridq.catalog.rules.relationships import check_relationship_key_types, check_relationship_references
 from hybridq.catalog.rules.sources import check_document_templates, check_source_options, check_source_paths
+from hybridq.catalog.rules.vocabulary import check_column_vocabulary, check_entity_keys, check_rankings
 from hybridq.catalog.rules.tables import (
     check_column_types,
     check_embedding_model,
@@ -43,6 +44,9 @@ RULES = (
     check_synonyms_unique,
     check_glossary_sql,
     check_example_sql,
+    check_column_vocabulary,
+    check_entity_keys,
+    check_rankings,
     check_embedding_model,
 )
 

@@ -83,10 +83,13 @@ def check_time_columns(ctx: RuleContext) -> Iterator[Issue]:
                 yield ctx.issue(("tables", tname, key), f"{key.replace('_', ' ')} '{name}' is not a column of {tname}",
                                 suggestion(name, table.columns, "columns"))
         found = table.find_column(table.time_column) if table.time_column else None
-        if found and type_family(table.columns[found].type) not in ("date", "timestamp", "unknown"):
+        column = table.columns[found] if found else None
+        if column is not None and type_family(column.type) not in ("date", "timestamp", "unknown") and not (
+                type_family(column.type) == "integer" and (column.unit or "").lower() in ("year", "years")):
             yield ctx.issue(("tables", tname, "time_column"),
-                            f"time column '{found}' is {table.columns[found].type}, not a date or timestamp",
-                            "questions about time compare this column with dates")
+                            f"time column '{found}' is {column.type}, not a date or timestamp",
+                            "questions about time compare this column with dates; an integer column of years "
+                            "can be one when it says unit: year")
 
 
 def check_semantic_columns(ctx: RuleContext) -> Iterator[Issue]:

@@ -1,0 +1,98 @@
+"""From a question to one reading, a clarification or a refusal.
+
+Every reading the evidence supports is built (nl.choices replays the parser through each of its
+open decisions) and composed into SQL. Readings that leave a word unplaced, or whose SQL cannot be
+composed, are not admissible. Among the admissible ones, those whose evidence is within MARGIN
+of the best are the question's plausible readings: when they all give the same SQL, that is the
+answer; when they differ, the user is asked which was meant; when there is none, the question is
+refused with the words that could not be placed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from hybridq.nl.choices import Choices, enumerate_paths
+from hybridq.nl.compose import Composer
+from hybridq.nl.describe import describe_spec
+from hybridq.nl.lexicon import Lexicon
+from hybridq.nl.parse import Linked, Parsed, Parser, Refusal, link_words
+
+MARGIN = 0.12  # readings whose evidence is this close to the best one's are all plausible
+MAX_READINGS = 48  # runs of the parser per question
+MAX_PENALTY = 0.6  # decisions together this much weaker than the best are not explored
+MAX_OPTIONS = 6  # readings offered in a clarification
+
+
+@dataclass
+class Reading:
+    parsed: Parsed
+    tree: exp.Select
+    sql: str
+    penalty: float
+    path: list[int]
+    description: str
+
+    @property
+    def decisions(self):
+        return self.parsed.decisions
+
+    def choice_labels(self) -> list[str]:
+        """The options this reading took where the words allowed several."""
+        return [f"{d.key}: {d.chosen.label}" for d in self.decisions if len(d.options) > 1]
+
+
+@dataclass
+class Understanding:
+    question: str
+    readings: list[Reading] = field(default_factory=list)  # the plausible readings, one per distinct SQL
+    refusal: Refusal | None = None
+    parser: Parser | None = None  # of the best refused run, for paraphrasing its unplaced words
+    considered: int = 0
+
+    @property
+    def answer(self) -> Reading | None:
+        return self.readings[0] if len(self.readings) == 1 else None
+
+    @property
+    def ambiguous(self) -> bool:
+        return len(self.readings) > 1
+
+
+def understand(question: str, lexicon: Lexicon, today: dt.date, paraphrases=()) -> Understanding:
+    linked = link_words(question, lexicon, today, paraphrases)
+    return read(linked, lexicon, today)
+
+
+def read(linked: Linked, lexicon: Lexicon, today: dt.date) -> Understanding:
+    outcome = Understanding(linked.question)
+    parsers: dict[int, Parser] = {}
+
+    def run(choices: Choices):
+        parser = Parser(linked, lexicon, today, choices)
+        parsers[id(choices)] = parser
+        try:
+            parsed = parser.parse()
+            tree = Composer(parsed.spec, lexicon).compose()
+        except Refusal as refusal:
+            return refusal
+        return Reading(parsed, tree, tree.sql(dialect="duckdb", pretty=True), choices.penalty, choices.path(),
+                       describe_spec(parsed.spec, lexicon))
+
+    runs = enumerate_paths(run, limit=MAX_READINGS, max_penalty=MAX_PENALTY)
+    outcome.considered = len(runs)
+    admissible = [(choices, r) for choices, r in runs if isinstance(r, Reading)]
+    if not admissible:
+        choices, refusal = min(runs, key=lambda cr: (len(cr[1].words), cr[0].penalty))
+        outcome.refusal, outcome.parser = refusal, parsers[id(choices)]
+        return outcome
+    best = min(r.penalty for _, r in admissible)
+    by_sql: dict[str, Reading] = {}
+    for _, reading in sorted(admissible, key=lambda cr: cr[1].penalty):
+        if reading.penalty <= best + MARGIN + 1e-9 and reading.sql not in by_sql:
+            by_sql[reading.sql] = reading
+    outcome.readings = list(by_sql.values())[:MAX_OPTIONS]
+    return outcome

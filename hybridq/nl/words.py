@@ -1,0 +1,48 @@
+"""General English words that shape a question, never words of any particular catalog.
+
+A word may be passed over only if no reading of any catalog could use it: articles, pronouns,
+prepositions, auxiliaries, question words and the verbs of asking. Nouns and adjectives that carry
+meaning (company, amount, new, recent, only, distinct) are not here: the catalog gives them a
+meaning (a synonym, a glossary term, a vocabulary entry) or the question is refused.
+"""
+
+from __future__ import annotations
+
+ARTICLES = {"a", "an", "the"}
+PRONOUNS = {"it", "its", "they", "them", "their", "theirs", "our", "ours", "we", "us", "me", "my", "mine", "i", "you",
+            "your", "yours", "he", "she", "his", "her", "hers", "him", "itself", "themselves", "ourselves", "one", "ones"}
+DETERMINERS = {"this", "that", "these", "those", "all", "any", "some", "each", "every", "such", "both", "either"}
+PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "into", "onto", "about", "as", "via",
+                "through", "within", "among", "amongst", "across", "per", "than", "over", "under", "between",
+                "during", "since", "until", "before", "after", "against", "along", "upon"}
+CONJUNCTIONS = {"and", "or", "but", "nor", "so", "then", "also", "plus"}
+AUXILIARIES = {"is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have", "has",
+               "had", "having", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "get",
+               "gets", "got", "there", "here", "whats", "what's", "who's", "there's", "it's", "that's", "let's"}
+QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "where", "when", "why", "whether"}
+# Verbs and phrases of asking: "show me", "give me the list of", "I want to know".
+ASKING = {"show", "list", "give", "tell", "display", "find", "return", "see", "let", "please", "need", "want", "know",
+          "fetch", "retrieve", "provide", "name", "identify", "get", "pull", "lookup", "look", "up", "report", "kindly",
+          "hey", "hi", "hello", "thanks", "thank", "ok", "okay", "just", "currently", "right", "now"}
+# Words that restate "everything in the table": they may leave the SQL unchanged. A catalog adds
+# its own ("in the us" for data about one country) under `nl: {all_rows: [...]}`.
+ALL_ROWS = {"all", "total", "overall", "altogether", "combined", "entire", "whole", "ever", "still", "currently",
+            "existing", "exist", "exists", "there", "available", "recorded", "stored", "listed", "known"}
+
+FUNCTION_WORDS = ARTICLES | PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | QUESTION_WORDS | ASKING
+# Verbs that only say a row belongs to, or was made by, another: the relationship between the two
+# tables says the same thing ("tickets filed by enterprise customers", "orders placed in 1997").
+RELATION_VERBS = {"have", "has", "had", "having", "own", "owns", "owned", "hold", "holds", "held", "belong",
+                  "belongs", "belonging", "make", "makes", "made", "file", "files", "filed", "filing", "submit",
+                  "submits", "submitted", "place", "places", "placed", "raise", "raises", "raised", "open", "opens",
+                  "opened", "create", "creates", "created", "write", "writes", "wrote", "written", "send", "sends",
+                  "sent", "log", "logs", "logged", "come", "comes", "came", "coming", "based", "located", "situated",
+                  "associated", "linked", "related", "connected", "attached", "involve", "involves", "involved",
+                  "involving", "contain", "contains", "contained", "include", "includes", "included", "manage",
+                  "manages", "managed", "managing", "handle", "handles", "handled", "handling", "run", "runs",
+                  "oversee", "oversees", "bring", "brings", "brought", "generate", "generates", "generated",
+                  "produce", "produces", "produced"}
+# Verbs that create the row they describe: a time window after them is the row's time column
+# ("tickets filed last month"). Other verbs ("cancelled in 2025") need the catalog to say which date they mean.
+CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "created", "written", "sent", "logged",
+                  "added", "registered", "recorded", "entered", "received", "came", "issued", "published", "posted"}
