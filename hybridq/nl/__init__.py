@@ -43,6 +43,11 @@ def question_to_sql(session, question: str, choose: int | None = None) -> tuple[
 
     `choose` picks one of the readings of an ambiguous question (its number in `Answer.options`, from 1).
     """
+    answer, _ = _compose(session, question, choose)
+    return answer.sql, answer
+
+
+def _compose(session, question: str, choose: int | None) -> tuple[Answer, Understanding]:
     t0 = time.perf_counter()
     answer = Answer(question)
     lexicon = lexicon_for(session)
@@ -59,12 +64,22 @@ def question_to_sql(session, question: str, choose: int | None = None) -> tuple[
         if choose is not None and not 1 <= choose <= len(outcome.readings):
             raise NLError(f"there is no reading {choose}: the question has {len(outcome.readings)}",
                           hint="choose one of the numbers listed with the readings")
-        reading = outcome.readings[(choose or 1) - 1]
-        answer.sql = reading.sql
-        answer.links = reading.parsed.links
-        answer.description = reading.description
+        _answer_with(answer, outcome.readings[(choose or 1) - 1])
     answer.planning_ms = (time.perf_counter() - t0) * 1000
-    return answer.sql, answer
+    return answer, outcome
+
+
+def _answer_with(answer: Answer, reading) -> None:
+    answer.sql = reading.sql
+    answer.links = reading.parsed.links
+    answer.description = reading.description
+
+
+def _same_rows(a, b) -> bool:
+    """Whether two results hold the same rows (columns compared by position, rows in any order)."""
+    if len(a.columns) != len(b.columns) or len(a) != len(b):
+        return False
+    return sorted(map(repr, a.rows)) == sorted(map(repr, b.rows))
 
 
 def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
@@ -105,8 +120,18 @@ def ask(session, question: str, *, llm: bool | None = None, choose: int | None =
     config = LLMConfig.from_catalog(session.catalog)
     first = llm is True or (llm is None and config is not None and config.mode == "always")
     if not first:
-        _, answer = question_to_sql(session, question, choose)
+        answer, outcome = _compose(session, question, choose)
         if answer.options:
+            # readings that differ in SQL but give the same rows (COUNT(*) or a count metric) answer alike
+            try:
+                results = [session.sql(r.sql) for r in outcome.readings]
+            except SQLError:
+                return answer
+            if not all(_same_rows(results[0], r) for r in results[1:]):
+                return answer
+            answer.options = []
+            _answer_with(answer, outcome.readings[0])
+            answer.result = results[0]
             return answer
         if not answer.refused:
             try:

@@ -33,6 +33,9 @@ class Step:
     up: bool  # many-to-one (from the table holding the foreign key to the one it refers to)
 
 
+ROW_CONDITIONS = ("value", "term", "compare", "time", "semantic")
+
+
 def neighbours(catalog: Catalog, table: str) -> list[Step]:
     out = []
     for rel in catalog.relationships:
@@ -155,6 +158,30 @@ class Composer:
         inner = Condition(**{**cond.__dict__, "negated": False})
         return "where", self.exists(cond.table, [self.predicate(inner)], negated)
 
+    def related_rows(self) -> dict[str, list[list[Condition]]]:
+        """Plain conditions on rows related one-to-many, grouped by the rows they must hold for together:
+        'customers with an open urgent order' is one order both open and urgent, and 'more than 2
+        tickets about refunds' counts the tickets about refunds (the count takes those conditions).
+        Two values of one column ('both a DPA and an MSA') are two rows."""
+        counted = {c.measure.table: c.measure for c in self.spec.conditions
+                   if c.kind == "count_compare" and c.measure is not None and not c.negated}
+        out: dict[str, list[list[Condition]]] = {}
+        for cond in self.spec.conditions:
+            if cond.kind not in ROW_CONDITIONS or cond.negated or self.reach(cond.table)[1]:
+                continue
+            if cond.table in counted:
+                if cond not in counted[cond.table].filters:
+                    counted[cond.table].filters.append(cond)
+                continue
+            groups = out.setdefault(cond.table, [])
+            group = next((g for g in groups if not any(
+                x.kind == cond.kind == "value" and x.column == cond.column for x in g)), None)
+            if group is None:
+                groups.append([cond])
+            else:
+                group.append(cond)
+        return out
+
     def exists(self, table: str, predicates: list[exp.Expression], negated: bool) -> exp.Expression:
         """EXISTS (rows of `table`, reached from the root, satisfying the predicates)."""
         path, _ = self.reach(table)
@@ -242,7 +269,12 @@ class Composer:
                 for c in self.identity(group.table):
                     projections.append(col(group.table, c))
                     group_by.append(col(group.table, c))
+        below = self.related_rows()
         for cond in spec.conditions:
+            if any(cond is c for groups in below.values() for group in groups for c in group) or any(
+                    cond is f for c in spec.conditions if c.kind == "count_compare" and c.measure
+                    for f in c.measure.filters):
+                continue
             if cond.kind == "measure_compare" and aggregate and cond.measure and cond.measure.table == spec.root \
                     and group_by:
                 having.append(_compare(self.measure_sql(cond.measure), cond.op, cond.values))
@@ -252,6 +284,8 @@ class Composer:
                 continue
             _, predicate = self.place(cond)
             where.append(predicate)
+        for table, groups in below.items():
+            where += [self.exists(table, [self.predicate(c) for c in group], False) for group in groups]
         order: list[exp.Expression] = []
         limit = None
         if aggregate:

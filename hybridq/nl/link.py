@@ -179,6 +179,38 @@ def link_question(tokens: list[Token], lex: Lexicon, skip: set[int] | None = Non
     return resolve(candidates(tokens, lex, skip or set(), keep, extra), len(tokens))
 
 
+LINK_COST = 0.3  # each extra link: the same words as one longer catalog phrase read better
+LIGHT = 0.35  # a common word ('total', 'am') a phrase covers: placed by the question's shape otherwise
+COVERS = 4
+
+
+def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS) -> list[tuple[float, list[Link]]]:
+    """The k best ways to read the words as non-overlapping catalog phrases: by the content words
+    they cover (words in `light`, such as 'total' or 'am', count for little), then by using fewer,
+    longer phrases. Each is a reading to try: the best may leave a word unusable that another places."""
+    by_start: dict[int, list[Link]] = {}
+    for link in links:
+        by_start.setdefault(link.start, []).append(link)
+    best: list[list[tuple[float, list[Link]]]] = [[] for _ in range(n + 1)]
+    best[n] = [(0.0, [])]
+    for i in range(n - 1, -1, -1):
+        options = list(best[i + 1])
+        for link in by_start.get(i, []):
+            covered = sum(LIGHT if t in light else 1 for t in range(link.start, link.end))
+            gain = covered * link.score - LINK_COST
+            options += [(value + gain, [link] + rest) for value, rest in best[link.end]]
+        options.sort(key=lambda vr: -vr[0])
+        kept: list[tuple[float, list[Link]]] = []
+        for value, chosen in options:
+            spans = [(lk.start, lk.end) for lk in chosen]
+            if all(spans != [(lk.start, lk.end) for lk in other] for _, other in kept):
+                kept.append((value, chosen))
+            if len(kept) == k:
+                break
+        best[i] = kept
+    return best[0]
+
+
 def near_phrases(word: str, lex: Lexicon, limit: int = 3) -> list[str]:
     """Catalog phrases that look like `word` (for refusals)."""
     import difflib

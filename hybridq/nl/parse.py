@@ -14,7 +14,7 @@ from hybridq.catalog.model import Catalog
 from hybridq.nl.choices import Choices, Option
 from hybridq.nl.graph import CatalogGraph, catalog_graph
 from hybridq.nl.lexicon import Element, Lexicon
-from hybridq.nl.link import Link, link_question
+from hybridq.nl.link import Link, best_covers, candidates, link_question
 from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, singular, tokenize
@@ -68,6 +68,9 @@ PERIOD_WORDS = {"monthly": "month", "yearly": "year", "annually": "year", "quart
 UNIT_WORDS = {"dollars", "dollar", "usd", "bucks", "eur", "euros", "months", "month", "days", "day", "years", "year",
               "weeks", "percent", "%", "k", "thousand", "million"}
 MONEY_WORDS = {"value", "amount", "worth", "money", "dollars", "revenue", "sales", "spend", "spent", "cost"}
+# Words between a noun and what qualifies it: "customers in Brazil", "suppliers based in Canada".
+QUALIFYING_WORDS = {"in", "from", "of", "at", "within", "based", "located", "situated", "headquartered", "who", "that",
+                    "which", "are", "is"}
 WORD_MULTIPLES = {"twice", "double", "triple", "half"}
 NEGATIONS = {"outside", "not", "non", "no", "without", "excluding", "exclude", "except", "never", "other", "isn't", "aren't",
              "don't", "doesn't", "didn't", "haven't", "hasn't", "nothing"}
@@ -104,6 +107,8 @@ FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
 
 
+# Other groupings of the words into catalog phrases than the best one are tried when they are this close.
+COVER_SLACK = 0.5
 # The glossary says what a phrase means to the business; a column or a value of the same name is how
 # the data stores it.
 TERM_OVER_DATA = 0.15
@@ -134,9 +139,15 @@ class Linked:
 
     question: str
     tokens: list[Token]
-    links: list[Link]  # the best non-overlapping spans, each with every element its words can name
+    covers: list[tuple[float, list[Link]]]  # ways to read the words as catalog phrases, best first; each
+    # link has every element its words can name
     windows: list
     paraphrases: list[Paraphrase] = field(default_factory=list)
+
+    @property
+    def named(self) -> set[int]:
+        """Positions of words some catalog phrase names, in any grouping."""
+        return {k for _, links in self.covers for lk in links for k in range(lk.start, lk.end)}
 
 
 def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: list[Paraphrase] = ()) -> Linked:
@@ -152,9 +163,11 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     first = link_question(tokens, lexicon, keep=plausible, extra=extra)
     named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
     named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
-    links = link_question(tokens, lexicon, keep=lambda e, words: plausible(e, words) and (
+    found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible(e, words) and (
         e.needs_table is None or e.needs_table in named), extra=extra)
-    return Linked(question, tokens, links, find_windows([t.lower for t in tokens], today), list(paraphrases))
+    light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None}
+    covers = best_covers(found, len(tokens), light)
+    return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
 
 
 class Parser:
@@ -200,7 +213,11 @@ class Parser:
     # -- entry point ---------------------------------------------------------------------------
 
     def parse(self) -> Parsed:
-        self.links = self._choose_elements(self.linked.links)
+        covers = [(v, c) for v, c in self.linked.covers if v >= self.linked.covers[0][0] - COVER_SLACK]
+        cover = covers[0][1] if len(covers) == 1 else self.choose("how the words group into catalog phrases", [
+            Option(links, value, " + ".join(repr(self.words(lk.start, lk.end).text) for lk in links))
+            for value, links in covers])
+        self.links = self._choose_elements(cover)
         self.windows = self.linked.windows
         self._semantic()
         spec = self._understand()
@@ -398,6 +415,14 @@ class Parser:
                 # "the most populous": most/least says which way, the adjective by what
                 self.adjective, end = after.elements[0], after.end
                 desc = after.elements[0].desc == (word == "most")
+            elif word in ("most", "least") and i + 1 < len(self.tokens) and \
+                    self.lower[i + 1] in ADJECTIVE_SUPERLATIVES and self.link_at(i + 1) is None:
+                # "the most expensive part": the adjective says by what, most/least which way
+                at = i + 1
+                desc, end = ADJECTIVE_SUPERLATIVES[self.lower[at]][0] == (word == "most"), i + 2
+                self._top_span = (i, end, f"{word} {self.lower[at]}")
+                self.used.update(range(i, end))
+                return desc, None, at
             elif word in TOP_WORDS and adjective is None:
                 if word in ("most", "least") and i + 1 < len(self.tokens) and self.lower[i + 1] in (
                         "related", "relevant", "similar", "about"):
@@ -497,7 +522,7 @@ class Parser:
             if phrase is None or (phrase == ("by",) and i > 0 and self.lower[i - 1] in AGENT_VERBS):
                 continue
             j = i + len(phrase)
-            while j < len(self.tokens) and self.lower[j] in ("the", "their", "its", "customer", "account") and self.link_at(j) is None:
+            while j < len(self.tokens) and self.lower[j] in ("the", "their", "its", "each", "every") and self.link_at(j) is None:
                 j += 1
             link = self.link_at(j)
             hops = 0
@@ -515,6 +540,8 @@ class Parser:
             element = self._group_element(link, spec)
             if element is None:
                 continue
+            if phrase == ("by",) and self._made_by(i, link):
+                continue
             table, column, term = element
             what = f"group by {table}.{column}" if column else (
                 f"group by {self.catalog.glossary[term].term}" if term is not None else f"group by {table}")
@@ -523,9 +550,33 @@ class Parser:
             groups.append(Group(table, column, term, words))
         return groups
 
+    def _made_by(self, i: int, link: Link) -> bool:
+        """'orders by customers in Brazil': rows of one table made by rows of another, not grouped by
+        them. After a table's noun, 'by' and a table it refers to can be read either way; a plural
+        ('by customers') leans to who made them, a singular ('by customer') to a grouping."""
+        before = next((lk for lk in self.links if lk.end == i), None)
+        if before is None or before.kinds() != {"table"} or link.kinds() != {"table"}:
+            return False
+        maker, made = link.elements[0].table, before.elements[0].table
+        if maker == made or not self.graph.up_reachable(made, maker):
+            return False
+        plural = self.tokens[link.end - 1].lower != self.tokens[link.end - 1].norm
+        agent = self.choose(f"'by {self.words(link.start, link.end).text}'", [
+            Option(True, 1.0 if plural else 0.8, f"{made} made by {maker}"),
+            Option(False, 0.9 if plural else 1.0, f"grouped by {maker}")])
+        if agent:
+            self.note(i, i + 1, f"({made} made by {maker})")
+        return agent
+
     def _qualified_noun(self, link: Link, table: str, spec: QuerySpec) -> None:
-        """'European customers': the filter's table is reached by way of the noun it qualifies."""
+        """'European customers', 'customers in Brazil': the filter's table is reached by way of the noun
+        it qualifies, not by whichever path happens to be shortest."""
         noun = self.link_at(link.end)
+        if noun is None or noun.kinds() != {"table"}:
+            k = link.start - 1
+            while k >= 0 and link.start - k <= 3 and self.lower[k] in QUALIFYING_WORDS and not self._linked(k):
+                k -= 1
+            noun = next((lk for lk in self.links if lk.end == k + 1), None) if k < link.start - 1 else None
         if noun is not None and noun.kinds() == {"table"} and noun.elements[0].table != table:
             spec.vias.setdefault(table, noun.elements[0].table)
 
@@ -935,6 +986,7 @@ class Parser:
 
     def _tables_in_play(self, spec: QuerySpec) -> set[str]:
         named = {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+        named |= {e.head_table for lk in self.links for e in lk.elements if e.kind == "term" and e.head_table}
         return named | {spec.entity, spec.root} | {m.table for m in spec.measures}
 
     def _tables_used(self, spec: QuerySpec) -> set[str]:
@@ -981,6 +1033,7 @@ class Parser:
             Option(v, 1.0 + self.graph.coherence({v.table}, named), v.label) for v in values])
 
     def _add_value(self, spec: QuerySpec, link: Link, e: Element, negated: bool, neg_at: int) -> None:
+        self._qualified_noun(link, e.table, spec)
         words = [self.note(link.start, link.end, f"{e.table}.{e.column} = '{e.value}'")]
         for k in (link.start - 1, link.end):
             near = self.link_at(k)
@@ -1189,7 +1242,9 @@ class Parser:
             candidates = [c for c in columns if self._is_money(table, c)]
             preferred = None
         elif kind == "size":
-            candidates = [c for c in columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
+            numbers = [c for c in columns if self.lex.numeric(table, c) and not self._is_key(table, c)]
+            # a magnitude is a number with a unit (money, people, km); a code or a rank has none
+            candidates = [c for c in numbers if columns[c].unit] or numbers
             preferred = None
         else:
             return None
@@ -1295,8 +1350,8 @@ class Parser:
         for k, t in enumerate(self.tokens):
             if k in self.used or self._semantic_token(k) or t.lower in (",", ";", "?", "+"):
                 continue
-            if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS:
-                continue
+            if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS and k not in self.linked.named:
+                continue  # a word the catalog names ("open" for open orders) counts even if it is a common word
             out.append(k)
         return out
 
