@@ -249,7 +249,7 @@ class Composer:
         aggregate = bool(spec.measures)
         for group in spec.groups:
             if group.period is not None:
-                expr, alias = self.period(group.period)
+                expr, alias = self.period(group.period, group.table or spec.root, group.column)
                 projections.append(exp.alias_(expr, alias))
                 group_by.append(expr.copy())
                 continue
@@ -346,21 +346,23 @@ class Composer:
             select = select.limit(limit)
         return select
 
-    def period(self, unit: str) -> tuple[exp.Expression, str]:
-        """A period of the root's time column: the glossary's dimension for it when there is one
-        ('order year'), else date_trunc."""
-        column = self.catalog.tables[self.spec.root].time_column
+    def period(self, unit: str, table: str, column: str | None) -> tuple[exp.Expression, str]:
+        """A period of a time column (the root's, or the one the question chose): the glossary's
+        dimension for it when there is one ('order year'), else date_trunc."""
+        column = column or self.catalog.tables[table].time_column
         if column is None:
-            raise Refusal([unit], {}, f"table {self.spec.root} has no time_column to group by {unit}")
+            raise Refusal([unit], {}, f"table {table} has no time_column to group by {unit}")
+        if table != self.spec.root:
+            self.need_join(table, f"grouping by {unit}")
         for term in self.catalog.glossary:
             if term.kind != "dimension" or not term.sql:
                 continue
             names = [term.term.lower(), *(s.lower() for s in term.synonyms)]
             node = parse_sql(term.sql)
             columns = {(self.catalog.find_table(c.table) if c.table else None, c.name) for c in node.find_all(exp.Column)}
-            if columns == {(self.spec.root, column)} and any(n.split()[-1] == unit for n in names):
+            if columns == {(table, column)} and any(n.split()[-1] == unit for n in names):
                 return node, _alias(term.term)
-        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(self.spec.root, column)]), unit
+        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(table, column)]), unit
 
     def identity(self, table: str) -> list[str]:
         """Columns that identify a row in an answer: its key and its label."""

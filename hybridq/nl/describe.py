@@ -25,7 +25,7 @@ def describe_spec(spec: QuerySpec, lexicon: Lexicon) -> str:
     groups = []
     for g in spec.groups:
         if g.period:
-            groups.append(f"{g.period} of {catalog.tables[spec.root].time_column}")
+            groups.append(f"{g.period} of {g.table or spec.root}.{g.column or catalog.tables[spec.root].time_column}")
         elif g.term is not None:
             groups.append(catalog.glossary[g.term].term)
         elif g.column:

@@ -393,7 +393,30 @@ class Parser:
                                  Measure("count", spec.entity, words=spec.entity_words, alias="count"))
         self._show_columns(spec)
         self._finalize_root(spec)
+        self._period_columns(spec)
         return spec
+
+    def _period_columns(self, spec: QuerySpec) -> None:
+        """'yearly revenue from orders': the period is of the root's time, or of the time of another
+        table the question names and the root belongs to; each is a reading when both exist."""
+        for group in spec.groups:
+            if group.period is None:
+                continue
+            options = []
+            own = self._time_column_of(spec.root) if self.catalog.tables[spec.root].time_column else None
+            if own:
+                options.append(Option((spec.root, own), 1.0, f"{spec.root}.{own}"))
+            for table in sorted(self._named_tables() - {spec.root}):
+                column = self.catalog.tables[table].time_column
+                if column and self.graph.up_reachable(spec.root, table):
+                    options.append(Option((table, column), 1.0, f"{table}.{column}"))
+            if not options:
+                raise Refusal([group.words.text if group.words else group.period], {},
+                              f"table {spec.root} has no time_column to group by {group.period}")
+            group.table, group.column = self.choose(f"whose {group.period}", options)
+
+    def _named_tables(self) -> set[str]:
+        return {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
 
     def _linked(self, i: int) -> bool:
         return any(lk.start <= i < lk.end for lk in self.links)
@@ -579,6 +602,8 @@ class Parser:
             noun = next((lk for lk in self.links if lk.end == k + 1), None) if k < link.start - 1 else None
         if noun is not None and noun.kinds() == {"table"} and noun.elements[0].table != table:
             spec.vias.setdefault(table, noun.elements[0].table)
+            if not any(k in self.used for k in range(noun.start, noun.end)):
+                self.note(noun.start, noun.end, f"(by way of {noun.elements[0].table})")
 
     def _period_groups(self) -> list[Group]:
         """'monthly order count', 'revenue per year', 'by quarter': grouping by a period of time."""
