@@ -89,7 +89,11 @@ def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
     outcome = understand(question, lexicon, today)
     if outcome.refusal is None or outcome.parser is None or not _paraphrasing(session):
         return outcome
-    positions = outcome.parser.paraphrasable(outcome.refusal.positions)
+    parser = outcome.parser
+    # the unplaced words, with the unlinked words next to them ("money" of "money owed")
+    near = {k + d for k in outcome.refusal.positions for d in (-2, -1, 1, 2)} - parser.linked.named
+    positions = parser.paraphrasable(sorted(set(outcome.refusal.positions) | {
+        k for k in near if 0 <= k < len(parser.tokens) and parser.lower[k] not in STOPWORDS}))
     if not positions:
         return outcome
     embed = session.embedder.embed
