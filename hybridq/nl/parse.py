@@ -68,6 +68,19 @@ PERIOD_WORDS = {"monthly": "month", "yearly": "year", "annually": "year", "quart
 UNIT_WORDS = {"dollars", "dollar", "usd", "bucks", "eur", "euros", "months", "month", "days", "day", "years", "year",
               "weeks", "percent", "%", "k", "thousand", "million"}
 MONEY_WORDS = {"value", "amount", "worth", "money", "dollars", "revenue", "sales", "spend", "spent", "cost"}
+ORDER_CUES = [("ordered", "by"), ("sorted", "by"), ("ranked", "by"), ("order", "by"), ("sort", "by"),
+              ("arranged", "by"), ("listed", "by"), ("order", "the", "results", "by"), ("sort", "the", "results", "by"),
+              ("order", "them", "by"), ("sort", "them", "by"), ("in", "order", "of")]
+DIRECTION_PHRASES = {
+    ("in", "descending", "order"): True, ("in", "decreasing", "order"): True, ("descending",): True, ("desc",): True,
+    ("from", "highest", "to", "lowest"): True, ("highest", "to", "lowest"): True, ("from", "most", "to", "least"): True,
+    ("from", "largest", "to", "smallest"): True, ("from", "newest", "to", "oldest"): True,
+    ("in", "ascending", "order"): False, ("in", "increasing", "order"): False, ("ascending",): False, ("asc",): False,
+    ("from", "lowest", "to", "highest"): False, ("lowest", "to", "highest"): False, ("from", "least", "to", "most"): False,
+    ("from", "smallest", "to", "largest"): False, ("from", "oldest", "to", "newest"): False,
+    ("alphabetically",): False, ("in", "alphabetical", "order"): False, ("from", "a", "to", "z"): False,
+    ("chronologically",): False,
+}
 # Words between a noun and what qualifies it: "customers in Brazil", "suppliers based in Canada".
 QUALIFYING_WORDS = {"in", "from", "of", "at", "within", "based", "located", "situated", "headquartered", "who", "that",
                     "which", "are", "is"}
@@ -383,6 +396,7 @@ class Parser:
                 self.used.difference_update(range(start, end))
         elif spec.ranking is not None and spec.ranking.limit is None:
             spec.ranking.limit = spec.limit
+        self._explicit_order(spec)
         if spec.ranking is not None and spec.ranking.kind == "semantic" and spec.ranking.limit is None:
             spec.ranking.limit = self._unsaid_limit()
         if spec.ranking is not None and spec.ranking.kind == "measure" and not spec.groups and spec.measures:
@@ -417,6 +431,85 @@ class Parser:
 
     def _named_tables(self) -> set[str]:
         return {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
+
+    def _explicit_order(self, spec: QuerySpec) -> None:
+        """'ordered by the number of authors in descending order', 'sorted alphabetically', 'from highest
+        to lowest': the order asked for, as a ranking with no limit (or the words of the ranking there is)."""
+        direction, direction_span = None, None
+        for i in range(len(self.tokens)):
+            if i in self.used:
+                continue
+            phrase = next((p for p in DIRECTION_PHRASES if self.match(i, p)), None)
+            if phrase is not None:
+                direction, direction_span = DIRECTION_PHRASES[phrase], (i, i + len(phrase))
+                break
+        cue = None
+        for i in range(len(self.tokens)):
+            phrase = next((p for p in ORDER_CUES if self.match(i, p)), None)
+            if phrase is not None and i not in self.used:
+                cue = (i, i + len(phrase))
+                break
+        if cue is None and direction_span is None:
+            return
+        target = self._order_target(spec, cue, direction_span)
+        if target is None:
+            return  # the words stay unplaced: an order of something the question does not name
+        kind, table, column, span = target
+        desc = direction if direction is not None else (spec.ranking.desc if spec.ranking else False)
+        if spec.ranking is not None:
+            same = (kind == spec.ranking.kind == "measure") or (
+                kind == spec.ranking.kind == "column" and (table, column) == (spec.ranking.table, spec.ranking.column))
+            if not same or desc != spec.ranking.desc:
+                return  # an order other than the ranking's: left unplaced rather than half applied
+        else:
+            if kind == "measure" and not spec.measures:
+                return
+            spec.ranking = Ranking(kind, desc, None, table, column)
+        for start, end in filter(None, (cue, direction_span, span)):
+            self.note(start, end, f"order {'descending' if desc else 'ascending'}")
+
+    def _order_target(self, spec: QuerySpec, cue, direction_span):
+        """What the order is by: the column, count or measure named after 'by'; the label for
+        'alphabetically'; the time for 'chronologically'; the ranking's own measure otherwise."""
+        if cue is not None:
+            k = cue[1]
+            while k < len(self.tokens) and self.lower[k] in ("the", "their", "its", "a"):
+                k += 1
+            if self.match(k, ("number", "of")) or self.match(k, ("count", "of")) or self.lower[k:k + 1] == ["count"]:
+                end = k + (2 if self.lower[k + 1:k + 2] == ["of"] else 1)
+                counted = self.link_at(end)
+                counts = [m for m in spec.measures if m.kind == "count"]
+                if counts and (counted is None or counted.elements[0].table == counts[0].table):
+                    return "measure", None, None, (k, counted.end if counted else end)
+                return None
+            link = self.link_at(k)
+            if link is None:
+                return None
+            e = link.elements[0]
+            for m in spec.measures:
+                if (e.kind == "column" and (m.table, m.column) == (e.table, e.column)) or (
+                        e.kind == "term" and m.term == e.term):
+                    return "measure", None, None, (k, link.end)
+            if e.kind == "column":
+                if spec.measures and not any(g.column == e.column and g.table == e.table for g in spec.groups):
+                    return None
+                return "column", e.table, e.column, (k, link.end)
+            return None
+        phrase = tuple(self.lower[direction_span[0]:direction_span[1]])
+        entity = spec.entity or spec.root
+        if phrase in (("alphabetically",), ("in", "alphabetical", "order"), ("from", "a", "to", "z")):
+            named = next((lk for lk in reversed(self.links) if lk.end <= direction_span[0]
+                          and lk.kinds() == {"column"} and lk.elements[0].table == entity), None)
+            column = named.elements[0].column if named is not None else self.lex.label_column(entity)
+            return "column", entity, column, None
+        if phrase in (("chronologically",),):
+            column = self._time_column_of(entity)
+            return ("column", entity, column, None) if column else None
+        if spec.ranking is not None:
+            return spec.ranking.kind, spec.ranking.table, spec.ranking.column, None
+        if spec.measures and spec.groups:
+            return "measure", None, None, None
+        return None
 
     def _linked(self, i: int) -> bool:
         return any(lk.start <= i < lk.end for lk in self.links)
