@@ -125,11 +125,17 @@ class Composer:
             node = _compare(col(t, cond.column), cond.op, cond.values)
         elif cond.kind == "time":
             start, end = cond.values
+            if self.lex.year_column(t, cond.column):
+                bound = _year_bound
+                if any(d is not None and (d.month, d.day) != (1, 1) for d in (start, end)):
+                    raise Refusal([t], {}, f"{t}.{cond.column} holds years, and the time asked for is not whole years")
+            else:
+                bound = _date
             parts = []
             if start is not None:
-                parts.append(exp.GTE(this=col(t, cond.column), expression=_date(start)))
+                parts.append(exp.GTE(this=col(t, cond.column), expression=bound(start)))
             if end is not None:
-                parts.append(exp.LT(this=col(t, cond.column), expression=_date(end)))
+                parts.append(exp.LT(this=col(t, cond.column), expression=bound(end)))
             node = exp.and_(*parts)
         elif cond.kind == "semantic":
             node = exp.Anonymous(this="semantic_match", expressions=[col(t, cond.column), exp.Literal.string(cond.text)])
@@ -384,6 +390,10 @@ def _compare(left: exp.Expression, op: str, values: list) -> exp.Expression:
 
 def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _year_bound(d: dt.date) -> exp.Expression:
+    return exp.Literal.number(d.year)
 
 
 def _date(d: dt.date) -> exp.Expression:

@@ -107,8 +107,10 @@ class Lexicon:
         return type_family(spec.type) in ("date", "timestamp") or self.year_column(table, column)
 
     def year_column(self, table: str, column: str) -> bool:
+        """An integer column of years: one that says unit: year, or is named year (publication_year)."""
         spec = self.catalog.tables[table].columns[column]
-        return type_family(spec.type) == "integer" and (spec.unit or "").lower() in ("year", "years")
+        named = column.lower() == "year" or column.lower().endswith("_year")
+        return type_family(spec.type) == "integer" and (named or (spec.unit or "").lower() in ("year", "years"))
 
 
 def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = None) -> Lexicon:
@@ -141,6 +143,10 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
             for e in elements:
                 if e.kind == "value" and (adjective,) not in lex.phrases:
                     lex.add(adjective, e, VALUE_ALIAS)
+        for name in US_STATES.get(" ".join(key), ()):  # "California" names the value CA
+            for e in elements:
+                if e.kind == "value" and e.value == " ".join(key).upper():
+                    lex.add(name, e, VALUE_ALIAS)
     lex.all_rows = {normalize_phrase(p) for p in catalog.questions.all_rows}
     return lex
 
@@ -165,6 +171,8 @@ def _add_columns(lex: Lexicon, tname: str, table_words: dict) -> None:
             lex.add(synonym, column, SYNONYM)
         if type_family(col.type) in ("date", "timestamp") and len(parts) > 1 and parts[-1] in ("date", "at", "on", "time"):
             lex.add(" ".join(parts[:-1]), column, DERIVED)  # issued_date is also "issued"
+        if type_family(col.type) == "boolean" and len(parts) > 1 and parts[0] in ("has", "is", "can", "allow", "allows"):
+            lex.add(" ".join(parts[1:]), column, DERIVED)  # has_final_exam is also "final exam"
         for verb in col.verbs:
             lex.add(verb, Element("verb", table=tname, column=cname))
         for adjective in col.adjectives:
@@ -275,6 +283,22 @@ DEMONYMS = {
     "south korea": ("korean",), "europe": ("european",), "asia": ("asian",), "africa": ("african",),
     "america": ("american",), "middle east": ("middle eastern",), "latin america": ("latin american",),
 }
+
+
+_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California", "CO": "Colorado",
+    "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho",
+    "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire",
+    "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota",
+    "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island",
+    "SC": "South Carolina", "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "DC": "District of Columbia",
+}
+# US states by postal code: a column of codes answers to the states' names (general geography).
+US_STATES = {code.lower(): (name,) for code, name in _STATES.items()}
 
 
 def shared_prefix(columns: list[str]) -> str:

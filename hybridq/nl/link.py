@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from hybridq.nl.lexicon import Element, Lexicon, similar_words
-from hybridq.nl.text import Token
+from hybridq.nl.text import Token, normalize_phrase
 
 EXACT, SINGULAR, TYPO = 1.0, 0.97, 0.85
 
@@ -110,6 +110,14 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
         by_length.setdefault(len(key), []).append(key)
     n = len(tokens)
     for i in range(n):
+        if tokens[i].quoted is not None and i not in skip:
+            # a quoted name ('the domain "Machine Learning"') is a value the data holds, or nothing
+            key = normalize_phrase(tokens[i].quoted)
+            values = [e for e in lex.lookup(key) + lex.lookup(tuple(w.lower() for w in key)) if e.kind == "value"]
+            if values:
+                out.append(Link(i, i + 1, list(dict.fromkeys(values)), EXACT, "quoted",
+                                {e: lex.strength_of(key, e) for e in values}))
+            continue
         for length in range(min(lex.max_words, n - i), 0, -1):
             window = tokens[i:i + length]
             if any(j in skip for j in range(i, i + length)) or not all(_is_word(t) for t in window):

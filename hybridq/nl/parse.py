@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from hybridq.catalog.model import Catalog
 from hybridq.nl.choices import Choices, Option
 from hybridq.nl.graph import CatalogGraph, catalog_graph
-from hybridq.nl.lexicon import Element, Lexicon
+from hybridq.nl.lexicon import SYNONYM, Element, Lexicon
 from hybridq.nl.link import Link, best_covers, candidates, link_question
 from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
@@ -43,6 +43,9 @@ ADJECTIVE_SUPERLATIVES = {
     "latest": (True, "time"), "recent": (True, "time"), "expensive": (True, "money"), "priciest": (True, "money"),
     "cheapest": (False, "money"), "best": (True, None), "worst": (False, None),
 }
+# Superlatives that repeat an earlier one ("top 5 ... with the highest"), by direction.
+RESTATING = {"highest": True, "most": True, "largest": True, "greatest": True, "biggest": True, "lowest": False,
+             "least": False, "fewest": False, "smallest": False}
 TOP_WORDS = {**ORDER_WORDS, **{w: d for w, (d, _) in ADJECTIVE_SUPERLATIVES.items()}}
 GROUP_WORDS = [("broken", "down", "by"), ("break", "down", "by"), ("break", "down"), ("grouped", "by"),
                ("split", "by"), ("for", "each"), ("for", "every"), ("by",), ("per",), ("each",), ("across",),
@@ -171,16 +174,35 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     extra = [p.link for p in paraphrases]
 
     def plausible(element: Element, words: tuple[str, ...]) -> bool:
-        return not (element.kind == "value" and len(words) == 1 and words[0] in FUNCTION_WORDS)
+        # a lone function word ('how', 'in', 'or') is grammar, not the name of a column or a value,
+        # unless the catalog gives it as a synonym on purpose ('AM' for account manager)
+        if len(words) != 1 or words[0] not in FUNCTION_WORDS or element.kind not in ("value", "column"):
+            return True
+        return element.kind == "column" and lexicon.strength_of(words, element) == SYNONYM
 
     first = link_question(tokens, lexicon, keep=plausible, extra=extra)
     named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
     named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
+    extra = extra + hyphenated(question, tokens, lexicon)
     found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible(e, words) and (
         e.needs_table is None or e.needs_table in named), extra=extra)
     light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None}
     covers = best_covers(found, len(tokens), light)
     return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
+
+
+def hyphenated(question: str, tokens: list[Token], lexicon: Lexicon) -> list[Link]:
+    """'check-ins' names the checkin table: a hyphenated word also read as one word."""
+    out = []
+    for i in range(len(tokens) - 1):
+        a, b = tokens[i], tokens[i + 1]
+        if a.quoted is None and b.quoted is None and question[a.end:b.start] == "-":
+            word = singular(a.lower + b.lower)
+            elements = lexicon.lookup((word,))
+            if elements:
+                out.append(Link(i, i + 2, list(elements), 1.0, "hyphenated",
+                                {e: lexicon.strength_of((word,), e) for e in elements}))
+    return out
 
 
 class Parser:
@@ -299,11 +321,6 @@ class Parser:
         i = 0
         while i < len(self.tokens):
             token = self.tokens[i]
-            if token.quoted is not None:
-                ranked = i >= 1 and self.lower[i - 1] in ("most", "closest")
-                self.semantics.append({"cue": (i, i), "phrase": (i, i + 1), "text": token.quoted, "ranked": ranked})
-                i += 1
-                continue
             cue = next((c for c in SEMANTIC_CUES if self.match(i, c)), None)
             verb, column = self.link_at(i), None
             if verb is not None and verb.elements[0].kind == "verb" and \
@@ -389,11 +406,15 @@ class Parser:
         if top_at is not None:
             ranking = self._ranking(spec, top_desc, top_n, top_at)
             start, end, what = self._top_span
+            restated = getattr(self, "_top_restated", None)
             if ranking is not None:
                 spec.ranking = ranking
                 self.note(start, end, what)
+                if restated is not None:
+                    self.note(restated, restated + 1, what)
             else:
                 self.used.difference_update(range(start, end))
+                self.used.discard(restated)
         elif spec.ranking is not None and spec.ranking.limit is None:
             spec.ranking.limit = spec.limit
         self._explicit_order(spec)
@@ -558,6 +579,13 @@ class Parser:
                 self._top_span = (i, end, what)
             # held until a ranking is made of it: a superlative that ranks nothing stays unplaced
             self.used.update(range(self._top_span[0], self._top_span[1]))
+            # "the top 3 publications with the highest number of citations": the second says by what
+            self._top_restated = next((j for j in range(self._top_span[1], len(self.tokens))
+                                       if self.lower[j] in RESTATING and RESTATING[self.lower[j]] == desc
+                                       and j not in self.used and not self._semantic_token(j)
+                                       and self.link_at(j) is None), None)
+            if self._top_restated is not None:
+                self.used.add(self._top_restated)
             if word in ("most", "least") and i >= 1 and self.lower[i - 1] == "the":
                 self.used.add(i - 1)
             return desc, n, i
@@ -655,6 +683,9 @@ class Parser:
                 continue  # "top 5 customers by headcount" orders, it does not group
             element = self._group_element(link, spec)
             if element is None:
+                if phrase in (("per",), ("each",)) and link.kinds() == {"table"} and link.elements[0].table == spec.entity:
+                    # "average seats per subscription": the rows an average is taken over, not a grouping
+                    self.note(i, link.end, f"(per {spec.entity} row)")
                 continue
             if phrase == ("by",) and self._made_by(i, link):
                 continue
@@ -976,6 +1007,14 @@ class Parser:
                 link, c = column
                 words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
                 return Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}")
+            k = after + (1 if self.lower[after:after + 1] == ["the"] else 0)
+            counted = self.link_at(k)
+            if counted is not None and counted.kinds() == {"table"} and counted.elements[0].table != spec.entity \
+                    and k not in self.used and self.graph.distance(spec.entity, counted.elements[0].table) is not None:
+                # "the domains with the highest number of authors": authors counted per domain
+                t = counted.elements[0].table
+                words = self.note(counted.start, counted.end, f"count of {t}")
+                return Measure("count", t, words=words, alias=f"{t}_count")
             return Measure("count", spec.entity, words=spec.entity_words, alias="count")
         if column is not None:
             link, c = column
@@ -1450,8 +1489,22 @@ class Parser:
         k = i - 1
         while k >= 0 and self.lower[k] in ("the", "a", "an"):
             k -= 1
-        return k >= 0 and self.lower[k] in ("and", "with", "their", "its", "show", "list", "including", ",", "plus",
-                                          "also", "display")
+        if k >= 0 and self.lower[k] in ("and", "with", "their", "its", "show", "list", "including", ",", "plus",
+                                        "also", "display", "return", "give", "provide", "both"):
+            return True
+        # "the names of the restaurants", "the latitude and longitude of the business": what is asked
+        link = self.link_at(i)
+        j = link.end if link is not None else i + 1
+        while j < len(self.tokens) and (self.lower[j] == "and" or self._linked(j) and self.link_at(j).kinds() == {"column"}):
+            j = self.link_at(j).end if self._linked(j) and self.link_at(j) is not None else j + 1
+        if self.lower[j:j + 1] == ["of"]:
+            j += 1
+            while j < len(self.tokens) and self.lower[j] in ("the", "all", "each", "every", "a", "an"):
+                j += 1
+            owner = self.link_at(j)
+            return owner is not None and owner.kinds() == {"table"} and link is not None and \
+                owner.elements[0].table in {e.table for e in link.elements}
+        return False
 
     def _finalize_root(self, spec: QuerySpec) -> None:
         if spec.measures:

@@ -20,6 +20,7 @@ from hybridq.nl.compose import Composer
 from hybridq.nl.describe import describe_spec
 from hybridq.nl.lexicon import Lexicon
 from hybridq.nl.parse import Linked, Parsed, Parser, Refusal, link_words
+from hybridq.nl.words import CREATION_VERBS, RELATION_VERBS
 
 MARGIN = 0.12  # readings whose evidence is this close to the best one's are all plausible
 MAX_READINGS = 48  # runs of the parser per question
@@ -62,6 +63,39 @@ class Understanding:
         return len(self.readings) > 1
 
 
+def check_effect(parser: Parser, tree: exp.Select) -> None:
+    """Every catalog element a reading placed words on must be in its SQL: a table the question
+    names but the query never reads ('the instructor who taught the most courses' answered about
+    courses) is a word without effect, and the reading is not admissible."""
+    tables = {t.name.lower() for t in tree.find_all(exp.Table)}
+    columns = {(c.table.lower(), c.name.lower()) for c in tree.find_all(exp.Column)}
+    literals = {str(lit.this) for lit in tree.find_all(exp.Literal) if lit.is_string}
+    graph = parser.graph
+    for link in parser.links:
+        if not all(k in parser.used for k in range(link.start, link.end)):
+            continue
+        e = link.elements[0]
+        if e.kind in ("table", "term"):
+            missing = not {t.lower() for t in graph.tables_of(e)} & tables if graph.tables_of(e) else False
+        elif e.kind in ("column", "verb") or (e.kind == "adjective" and e.column):
+            missing = (e.table.lower(), e.column.lower()) not in columns
+            if missing and e.kind == "column" and parser.lex.temporal(e.table, e.column) and \
+                    e.table.lower() in tables and _is_verb(parser.tokens[link.end - 1].lower):
+                missing = False  # "tickets filed by phone": the date's verb only says the row was made
+        elif e.kind == "value":
+            missing = e.value not in literals
+        else:
+            missing = False
+        if missing:
+            words = parser.words(link.start, link.end).text
+            raise Refusal([words], {}, f"'{words}' ({e.describe(parser.catalog)}) would have no effect on the answer",
+                          positions=list(range(link.start, link.end)))
+
+
+def _is_verb(word: str) -> bool:
+    return word.endswith("ed") or word in RELATION_VERBS or word in CREATION_VERBS
+
+
 def understand(question: str, lexicon: Lexicon, today: dt.date, paraphrases=()) -> Understanding:
     linked = link_words(question, lexicon, today, paraphrases)
     return read(linked, lexicon, today)
@@ -77,6 +111,7 @@ def read(linked: Linked, lexicon: Lexicon, today: dt.date) -> Understanding:
         try:
             parsed = parser.parse()
             tree = Composer(parsed.spec, lexicon).compose()
+            check_effect(parser, tree)
         except Refusal as refusal:
             return refusal
         return Reading(parsed, tree, tree.sql(dialect="duckdb", pretty=True), choices.penalty, choices.path(),

@@ -12,8 +12,9 @@ ARTICLES = {"a", "an", "the"}
 PRONOUNS = {"it", "its", "they", "them", "their", "theirs", "our", "ours", "we", "us", "me", "my", "mine", "i", "you",
             "your", "yours", "he", "she", "his", "her", "hers", "him", "itself", "themselves", "ourselves", "one", "ones"}
 DETERMINERS = {"this", "that", "these", "those", "all", "any", "some", "each", "every", "such", "both", "either"}
+# ("per" is not here: "per X" always asks for a grouping or a rate, so it must be placed.)
 PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "into", "onto", "about", "as", "via",
-                "through", "within", "among", "amongst", "across", "per", "than", "over", "under", "between",
+                "through", "within", "among", "amongst", "across", "than", "over", "under", "between",
                 "during", "since", "until", "before", "after", "against", "along", "upon"}
 CONJUNCTIONS = {"and", "or", "but", "nor", "so", "then", "also", "plus"}
 AUXILIARIES = {"is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have", "has",
@@ -41,7 +42,14 @@ RELATION_VERBS = {"have", "has", "had", "having", "own", "owns", "owned", "hold"
                   "involving", "contain", "contains", "contained", "include", "includes", "included", "manage",
                   "manages", "managed", "managing", "handle", "handles", "handled", "handling", "run", "runs",
                   "oversee", "oversees", "bring", "brings", "brought", "generate", "generates", "generated",
-                  "produce", "produces", "produced"}
+                  "produce", "produces", "produced", "serve", "serves", "served", "serving", "offer", "offers",
+                  "offered", "offering", "publish", "publishes", "published", "present", "presents", "presented",
+                  "post", "posts", "posted", "teach", "teaches", "taught", "teaching", "take", "takes", "took",
+                  "taken", "attend", "attends", "attended", "receive", "receives", "received", "provide", "provides",
+                  "provided", "sell", "sells", "sold", "buy", "buys", "bought", "appear", "appears", "appeared",
+                  "feature", "features", "featured", "host", "hosts", "hosted", "operate", "operates", "operated",
+                  "work", "works", "worked", "employ", "employs", "employed", "get", "got", "give", "gives", "given",
+                  "gave", "hold", "holding", "keep", "keeps", "kept"}
 # Verbs that create the row they describe: a time window after them is the row's time column
 # ("tickets filed last month"). Other verbs ("cancelled in 2025") need the catalog to say which date they mean.
 CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "created", "written", "sent", "logged",
