@@ -81,14 +81,18 @@ def _distinct(options: list[Option]) -> list[Option]:
     return out
 
 
-def enumerate_paths(run: Callable[[Choices], T], *, limit: int = 64, max_penalty: float = 1.0) -> list[tuple[Choices, T]]:
+def enumerate_paths(run: Callable[[Choices], T], *, limit: int = 64, max_penalty: float = 1.0,
+                    enough: Callable[[float], bool] = lambda penalty: False) -> list[tuple[Choices, T]]:
     """Runs of `run` over the tree of its decisions, the paths with the strongest evidence first,
     skipping those whose options are together more than `max_penalty` weaker than the best ones;
-    at most `limit` runs."""
+    at most `limit` runs. Paths come in order of penalty, so once `enough(penalty)` holds for the
+    next one, no later path is wanted either."""
     out: list[tuple[Choices, T]] = []
     queue: list[tuple[float, int, list[int]]] = [(0.0, 0, [])]
     counter = 1
     while queue and len(out) < limit:
+        if enough(queue[0][0]):
+            break
         _, _, prefix = heapq.heappop(queue)
         choices = Choices(prefix)
         result = run(choices)

@@ -17,7 +17,7 @@ from hybridq.nl.lexicon import SYNONYM, Element, Lexicon
 from hybridq.nl.link import Link, best_covers, candidates, link_question
 from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
-from hybridq.nl.text import Token, singular, tokenize
+from hybridq.nl.text import Token, normalize_phrase, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
 from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, RELATION_VERBS
@@ -123,6 +123,7 @@ FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
 
 
+PLURAL_TABLE = 0.1
 # Other groupings of the words into catalog phrases than the best one are tried when they are this close.
 COVER_SLACK = 0.5
 # The glossary says what a phrase means to the business; a column or a value of the same name is how
@@ -218,6 +219,7 @@ class Parser:
         self.used: set[int] = set()
         self.provenance: list[tuple[Words, str]] = []
         self._negated_links: dict[int, int] = {}  # last token of a negated link -> the negation word
+        self.descriptors: set[int] = set()  # words that only say what kind of value follows ('city' of New York)
         self.lower = [t.lower for t in self.tokens]
 
     # -- small helpers -------------------------------------------------------------------------
@@ -280,6 +282,8 @@ class Parser:
                 if e.kind == "term" and any(x.kind in ("column", "value") for x in link.elements) and \
                         not self._modifies_own_table(link, links):
                     score += TERM_OVER_DATA
+                if e.kind == "table" and self.tokens[link.end - 1].lower != self.tokens[link.end - 1].norm:
+                    score += PLURAL_TABLE  # 'which airlines': a plural noun names rows, not an attribute
                 options.append(Option(e, score, e.describe(self.catalog)))
             text = " ".join(t.text for t in self.tokens[link.start:link.end])
             element = self.choose(f"what '{text}' names", options)
@@ -299,15 +303,29 @@ class Parser:
         return after is not None and any(x.kind == "table" and x.table in columns for x in after.elements)
 
     def _adjacency(self, e: Element, link: Link, links: list[Link]) -> float:
-        """A value next to its own column's name ('priority urgent', 'the Growth plan') is read as that column's."""
+        """A value next to its own column's name ('priority urgent', 'the Growth plan'), or next to a
+        word its column is named after ('the city of New York' for city_name), is read as that column's."""
         if e.kind != "value":
             return 0.0
         for other in links:
             if other is link or not (other.end in (link.start, link.start - 1) or other.start in (link.end, link.end + 1)):
                 continue
             if any(x.kind == "column" and (x.table, x.column) == (e.table, e.column) for x in other.elements):
-                return 0.2
-        return 0.0
+                return 0.25
+        return 0.25 if self._descriptor(e, link) is not None else 0.0
+
+    def _descriptor(self, e: Element, link: Link) -> tuple[int, int] | None:
+        """The word next to a value that names its kind: 'city' in 'the city of New York' when the
+        value's column is city_name."""
+        kind = set(normalize_phrase(e.column))
+        for k in (link.start - 1, link.start - 2, link.end, link.end + 1):
+            # a preposition counts right before the value only: 'from LAX' for from_airport
+            grammar = self.tokens[k].norm in FUNCTION_WORDS if 0 <= k < len(self.tokens) else True
+            if 0 <= k < len(self.tokens) and self.tokens[k].norm in kind and (not grammar or k == link.start - 1):
+                between = range(min(k + 1, link.end), max(k, link.start))
+                if all(self.lower[j] in ("of", "the", "named", "called") for j in between):
+                    return k, k + 1
+        return None
 
     # -- recognisers ---------------------------------------------------------------------------
 
@@ -1190,6 +1208,10 @@ class Parser:
             Option(v, 1.0 + self.graph.coherence({v.table}, named), v.label) for v in values])
 
     def _add_value(self, spec: QuerySpec, link: Link, e: Element, negated: bool, neg_at: int) -> None:
+        descriptor = self._descriptor(e, link)
+        if descriptor is not None and not any(k in self.used for k in range(*descriptor)):
+            self.note(*descriptor, f"(a {e.column})")  # 'the city of New York': what kind of value
+            self.descriptors.add(descriptor[0])
         self._qualified_noun(link, e.table, spec)
         words = [self.note(link.start, link.end, f"{e.table}.{e.column} = '{e.value}'")]
         for k in (link.start - 1, link.end):

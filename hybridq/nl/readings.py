@@ -72,7 +72,7 @@ def check_effect(parser: Parser, tree: exp.Select) -> None:
     literals = {str(lit.this) for lit in tree.find_all(exp.Literal) if lit.is_string}
     graph = parser.graph
     for link in parser.links:
-        if not all(k in parser.used for k in range(link.start, link.end)):
+        if not all(k in parser.used for k in range(link.start, link.end)) or link.start in parser.descriptors:
             continue
         e = link.elements[0]
         if e.kind in ("table", "term"):
@@ -117,7 +117,17 @@ def read(linked: Linked, lexicon: Lexicon, today: dt.date) -> Understanding:
         return Reading(parsed, tree, tree.sql(dialect="duckdb", pretty=True), choices.penalty, choices.path(),
                        describe_spec(parsed.spec, lexicon))
 
-    runs = enumerate_paths(run, limit=MAX_READINGS, max_penalty=MAX_PENALTY)
+    found: list[float] = []
+
+    def counted(choices: Choices):
+        result = run(choices)
+        if isinstance(result, Reading):
+            found.append(result.penalty)
+        return result
+
+    # readings come weakest-penalty first: past the best admissible one plus MARGIN nothing counts
+    runs = enumerate_paths(counted, limit=MAX_READINGS, max_penalty=MAX_PENALTY,
+                           enough=lambda penalty: bool(found) and penalty > min(found) + MARGIN + 1e-9)
     outcome.considered = len(runs)
     admissible = [(choices, r) for choices, r in runs if isinstance(r, Reading)]
     if not admissible:
