@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from hybridq.catalog.model import Catalog
+from hybridq.nl.graph import catalog_graph
 from hybridq.nl.lexicon import Lexicon
 from hybridq.nl.parse import Refusal
 from hybridq.nl.spec import Condition, Measure, QuerySpec
@@ -207,10 +208,14 @@ class Composer:
         if m.kind == "metric":
             return parse_sql(self.catalog.glossary[m.term].sql)
         if m.kind == "count":
+            spec = self.catalog.tables[m.table]
+            if spec.entity_key:  # one row per river and state: count the rivers
+                return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in spec.entity_key]))
             if m.table == self.spec.root:
                 return exp.Count(this=exp.Star())
-            key = self.catalog.tables[m.table].primary_key
-            return exp.Count(this=exp.Distinct(expressions=[col(m.table, key[0])]))
+            self.need_join(m.table, f"counting {m.table}")
+            key = spec.primary_key or [next(iter(spec.columns))]
+            return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in key]))
         func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[m.kind]
         return func(this=col(m.table, m.column))
 
@@ -245,8 +250,30 @@ class Composer:
 
     # -- the query -----------------------------------------------------------------------------
 
+    def reroot(self) -> None:
+        """Count across a many-to-many link: 'keyphrases per paper' reads the table linking the two,
+        from which both are reached without fan-out, and counts distinct keyphrases. Only counts,
+        minimums and maximums are safe there; a sum or an average would add rows more than once."""
+        spec = self.spec
+        if not spec.measures or any(m.kind not in ("count", "min", "max") for m in spec.measures):
+            return
+        needed = {g.table for g in spec.groups if g.table and g.period is None}
+        needed |= {t for t, _ in spec.show_columns} | {m.table for m in spec.measures}
+        if spec.ranking is not None and spec.ranking.kind == "column":
+            needed.add(spec.ranking.table)
+        graph = catalog_graph(self.lex)
+        if all(t == spec.root or graph.up_reachable(spec.root, t) for t in needed):
+            return
+        fits = [c for c in self.catalog.tables if all(t == c or graph.up_reachable(c, t) for t in needed)]
+        costs = {c: sum(graph.distance(c, t) or 0 for t in needed) for c in fits}
+        best = sorted(fits, key=lambda c: costs[c])
+        if best and (len(best) == 1 or costs[best[0]] < costs[best[1]]):
+            spec.root = best[0]
+            self.joined = {spec.root: []}
+
     def compose(self) -> exp.Select:
         spec = self.spec
+        self.reroot()
         select = exp.select().from_(exp.to_table(spec.root))
         projections: list[exp.Expression] = []
         group_by: list[exp.Expression] = []

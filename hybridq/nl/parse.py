@@ -71,9 +71,8 @@ PERIOD_WORDS = {"monthly": "month", "yearly": "year", "annually": "year", "quart
 UNIT_WORDS = {"dollars", "dollar", "usd", "bucks", "eur", "euros", "months", "month", "days", "day", "years", "year",
               "weeks", "percent", "%", "k", "thousand", "million"}
 MONEY_WORDS = {"value", "amount", "worth", "money", "dollars", "revenue", "sales", "spend", "spent", "cost"}
-ORDER_CUES = [("ordered", "by"), ("sorted", "by"), ("ranked", "by"), ("order", "by"), ("sort", "by"),
-              ("arranged", "by"), ("listed", "by"), ("order", "the", "results", "by"), ("sort", "the", "results", "by"),
-              ("order", "them", "by"), ("sort", "them", "by"), ("in", "order", "of")]
+ORDER_VERBS = {"order", "ordered", "sort", "sorted", "arrange", "arranged", "rank", "ranked"}
+ORDER_FILLERS = {"the", "results", "result", "them", "it", "list", "output", "rows", "answer", "these", "those"}
 DIRECTION_PHRASES = {
     ("in", "descending", "order"): True, ("in", "decreasing", "order"): True, ("descending",): True, ("desc",): True,
     ("from", "highest", "to", "lowest"): True, ("highest", "to", "lowest"): True, ("from", "most", "to", "least"): True,
@@ -82,6 +81,7 @@ DIRECTION_PHRASES = {
     ("from", "lowest", "to", "highest"): False, ("lowest", "to", "highest"): False, ("from", "least", "to", "most"): False,
     ("from", "smallest", "to", "largest"): False, ("from", "oldest", "to", "newest"): False,
     ("alphabetically",): False, ("in", "alphabetical", "order"): False, ("from", "a", "to", "z"): False,
+    ("highest", "first"): True, ("lowest", "first"): False, ("largest", "first"): True, ("smallest", "first"): False,
     ("chronologically",): False,
 }
 # Words between a noun and what qualifies it: "customers in Brazil", "suppliers based in Canada".
@@ -338,7 +338,6 @@ class Parser:
         time_tokens = self._time_tokens()
         i = 0
         while i < len(self.tokens):
-            token = self.tokens[i]
             cue = next((c for c in SEMANTIC_CUES if self.match(i, c)), None)
             verb, column = self.link_at(i), None
             if verb is not None and verb.elements[0].kind == "verb" and \
@@ -444,10 +443,31 @@ class Parser:
         if spec.groups and not spec.measures:
             spec.measures.append(self._quantity(spec) or  # "invoice amount per plan": the sum in each
                                  Measure("count", spec.entity, words=spec.entity_words, alias="count"))
+        self._restated_count(spec)
         self._show_columns(spec)
         self._finalize_root(spec)
         self._period_columns(spec)
         return spec
+
+    def _restated_count(self, spec: QuerySpec) -> None:
+        """'Which neighbourhoods have the most businesses, and how many businesses are in each?': a
+        second 'how many' of what is already counted per group asks for the count the answer shows."""
+        counts = {m.table for m in spec.measures if m.kind == "count"}
+        if not counts or not spec.groups:
+            return
+        for i in range(len(self.tokens) - 1):
+            if i in self.used or not self.match(i, ("how", "many")):
+                continue
+            counted = self.link_at(i + 2)
+            if counted is not None and counted.kinds() == {"table"} and counted.elements[0].table in counts:
+                self.note(i, counted.end, f"(the count of {counted.elements[0].table} shown)")
+                for k in range(counted.end, len(self.tokens) - 1):
+                    group = self.link_at(k + 1)
+                    if self.lower[k] in ("each", "per") and group is not None and any(
+                            g.table == group.elements[0].table or g.column == group.elements[0].column
+                            for g in spec.groups):
+                        self.note(k, group.end, "(per group)")
+                        break
 
     def _period_columns(self, spec: QuerySpec) -> None:
         """'yearly revenue from orders': the period is of the root's time, or of the time of another
@@ -472,28 +492,51 @@ class Parser:
         return {lk.elements[0].table for lk in self.links if lk.kinds() == {"table"}}
 
     def _explicit_order(self, spec: QuerySpec) -> None:
-        """'ordered by the number of authors in descending order', 'sorted alphabetically', 'from highest
-        to lowest': the order asked for, as a ranking with no limit (or the words of the ranking there is)."""
-        direction, direction_span = None, None
-        for i in range(len(self.tokens)):
+        """'ordered by the number of authors in descending order', 'sort the codes in ascending order',
+        'sorted alphabetically', 'from highest to lowest': the order asked for, as a ranking with no
+        limit (or more words for the ranking there is)."""
+        n = len(self.tokens)
+        direction, spans = None, []
+        for i in range(n):
+            phrase = next((p for p in DIRECTION_PHRASES if self.match(i, p)), None)
+            if phrase is not None and i not in self.used:
+                direction = DIRECTION_PHRASES[phrase]
+                spans.append((i, i + len(phrase)))
+                break
+        target_at, cue = None, None
+        for i in range(n):
             if i in self.used:
                 continue
-            phrase = next((p for p in DIRECTION_PHRASES if self.match(i, p)), None)
-            if phrase is not None:
-                direction, direction_span = DIRECTION_PHRASES[phrase], (i, i + len(phrase))
-                break
-        cue = None
-        for i in range(len(self.tokens)):
-            phrase = next((p for p in ORDER_CUES if self.match(i, p)), None)
-            if phrase is not None and i not in self.used:
-                cue = (i, i + len(phrase))
-                break
-        if cue is None and direction_span is None:
+            length = 3 if self.match(i, ("in", "order", "of")) else 1 if self.lower[i] in ORDER_VERBS else 0
+            if not length:
+                continue
+            j = i + length
+            while j < n and self.lower[j] in ORDER_FILLERS:
+                j += 1
+            if j < n and self.lower[j] == "by":
+                j += 1
+                target_at = j
+            elif length == 3 or (j < n and self._linked(j)):
+                target_at = j  # "in order of rating", "sort the aircraft codes"
+            cue = (i, j)
+            break
+        if cue is None and not spans:
             return
-        target = self._order_target(spec, cue, direction_span)
+        if target_at is not None:
+            k = target_at
+            while k < n and self.lower[k] in ("the", "their", "its", "a"):
+                k += 1
+            if k < n and self.lower[k] in RESTATING and direction is None:
+                direction = RESTATING[self.lower[k]]  # "by the highest average rating (first)"
+                spans.append((k, k + 1))
+                k += 1
+            target_at = k
+        target = self._order_target(spec, target_at, spans[0] if spans else None)
         if target is None:
             return  # the words stay unplaced: an order of something the question does not name
         kind, table, column, span = target
+        if span is not None and span[1] < n and self.lower[span[1]] == "first":
+            spans.append((span[1], span[1] + 1))
         desc = direction if direction is not None else (spec.ranking.desc if spec.ranking else False)
         if spec.ranking is not None:
             same = (kind == spec.ranking.kind == "measure") or (
@@ -504,17 +547,14 @@ class Parser:
             if kind == "measure" and not spec.measures:
                 return
             spec.ranking = Ranking(kind, desc, None, table, column)
-        for start, end in filter(None, (cue, direction_span, span)):
+        for start, end in filter(None, (cue, span, *spans)):
             self.note(start, end, f"order {'descending' if desc else 'ascending'}")
 
-    def _order_target(self, spec: QuerySpec, cue, direction_span):
-        """What the order is by: the column, count or measure named after 'by'; the label for
+    def _order_target(self, spec: QuerySpec, k: int | None, direction_span):
+        """What the order is by: the column, count or measure named at k; the label for
         'alphabetically'; the time for 'chronologically'; the ranking's own measure otherwise."""
-        if cue is not None:
-            k = cue[1]
-            while k < len(self.tokens) and self.lower[k] in ("the", "their", "its", "a"):
-                k += 1
-            if self.match(k, ("number", "of")) or self.match(k, ("count", "of")) or self.lower[k:k + 1] == ["count"]:
+        if k is not None and k < len(self.tokens):
+            if self.match(k, ("number", "of")) or self.match(k, ("count", "of")) or self.lower[k] == "count":
                 end = k + (2 if self.lower[k + 1:k + 2] == ["of"] else 1)
                 counted = self.link_at(end)
                 counts = [m for m in spec.measures if m.kind == "count"]
@@ -533,6 +573,10 @@ class Parser:
                 if spec.measures and not any(g.column == e.column and g.table == e.table for g in spec.groups):
                     return None
                 return "column", e.table, e.column, (k, link.end)
+            if e.kind == "table" and spec.ranking is None and not spec.measures:
+                return None
+            return None
+        if direction_span is None:
             return None
         phrase = tuple(self.lower[direction_span[0]:direction_span[1]])
         entity = spec.entity or spec.root
@@ -1208,6 +1252,9 @@ class Parser:
             Option(v, 1.0 + self.graph.coherence({v.table}, named), v.label) for v in values])
 
     def _add_value(self, spec: QuerySpec, link: Link, e: Element, negated: bool, neg_at: int) -> None:
+        if link.start > 0 and self.lower[link.start - 1] in ("named", "called", "titled") and \
+                link.start - 1 not in self.used:
+            self.note(link.start - 1, link.start, "(its name)")  # 'the dataset named "COVID-19 Research"'
         descriptor = self._descriptor(e, link)
         if descriptor is not None and not any(k in self.used for k in range(*descriptor)):
             self.note(*descriptor, f"(a {e.column})")  # 'the city of New York': what kind of value
