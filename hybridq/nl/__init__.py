@@ -15,7 +15,7 @@ from hybridq.nl.answer import Alternative, Answer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
 from hybridq.nl.llm import LLMConfig, ask_llm
 from hybridq.nl.paraphrase import PhraseIndex, paraphrase_links
-from hybridq.nl.parse import STOPWORDS
+from hybridq.nl.parse import STOPWORDS, Refusal
 from hybridq.nl.readings import Understanding, understand
 from hybridq.nl.spec import Words
 
@@ -52,6 +52,8 @@ def _compose(session, question: str, choose: int | None) -> tuple[Answer, Unders
     answer = Answer(question)
     lexicon = lexicon_for(session)
     outcome = _understand(session, question, lexicon)
+    if outcome.refusal is None and not outcome.readings:
+        outcome.refusal = Refusal([], {}, "no reading of the question could be composed")
     if outcome.refusal is not None:
         refusal = outcome.refusal
         answer.refused = True

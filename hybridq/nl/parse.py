@@ -581,9 +581,11 @@ class Parser:
         phrase = tuple(self.lower[direction_span[0]:direction_span[1]])
         entity = spec.entity or spec.root
         if phrase in (("alphabetically",), ("in", "alphabetical", "order"), ("from", "a", "to", "z")):
-            named = next((lk for lk in reversed(self.links) if lk.end <= direction_span[0]
-                          and lk.kinds() == {"column"} and lk.elements[0].table == entity), None)
-            column = named.elements[0].column if named is not None else self.lex.label_column(entity)
+            # the text column asked for ('the titles ... alphabetically'), else the rows' label
+            named = [lk.elements[0] for lk in self.links if lk.end <= direction_span[0] and lk.kinds() == {"column"}
+                     and lk.elements[0].table == entity and self._is_text(entity, lk.elements[0].column)]
+            shown = [e for e in named if (e.table, e.column) in spec.show_columns]
+            column = (shown or named)[0].column if named else self.lex.label_column(entity)
             return "column", entity, column, None
         if phrase in (("chronologically",),):
             column = self._time_column_of(entity)
@@ -1117,6 +1119,11 @@ class Parser:
                 return Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}")
         return None
 
+    def _is_text(self, table: str, column: str) -> bool:
+        from hybridq.catalog.rules.context import is_text_type
+
+        return is_text_type(self.catalog.tables[table].columns[column].type)
+
     def _is_money(self, table: str, column: str) -> bool:
         return (self.catalog.tables[table].columns[column].unit or "").upper() in ("USD", "EUR", "GBP", "$")
 
@@ -1272,6 +1279,11 @@ class Parser:
         for cond in spec.conditions:
             if cond.kind == "value" and (cond.table, cond.column) == (e.table, e.column) and cond.negated == negated \
                     and not both:
+                last = max(w.end for w in cond.words)
+                between = self.question[last:self.tokens[link.start].start].lower().split()
+                if not set(between) & {"and", "or", ",", "nor", "/"} and "," not in self.question[last:self.tokens[link.start].start]:
+                    raise Refusal([e.value], {}, f"'{e.value}' and {', '.join(repr(v) for v in cond.values)} are both "
+                                  f"values of {e.table}.{e.column}; one row cannot have both")
                 cond.values.append(e.value)
                 cond.words.extend(words)
                 return

@@ -20,6 +20,8 @@ from hybridq.nl.compose import Composer
 from hybridq.nl.describe import describe_spec
 from hybridq.nl.lexicon import Lexicon
 from hybridq.nl.parse import Linked, Parsed, Parser, Refusal, link_words
+from hybridq.nl.ratio import RatioQuestion, ratio_question
+from hybridq.nl.spec import Words
 from hybridq.nl.words import CREATION_VERBS, RELATION_VERBS
 
 MARGIN = 0.12  # readings whose evidence is this close to the best one's are all plausible
@@ -97,8 +99,62 @@ def _is_verb(word: str) -> bool:
 
 
 def understand(question: str, lexicon: Lexicon, today: dt.date, paraphrases=()) -> Understanding:
+    ratio = ratio_question(question) if not paraphrases else None
+    if ratio is not None:
+        return read_ratio(question, ratio, lexicon, today)
     linked = link_words(question, lexicon, today, paraphrases)
     return read(linked, lexicon, today)
+
+
+def read_ratio(question: str, ratio: RatioQuestion, lexicon: Lexicon, today: dt.date) -> Understanding:
+    """Both sides read as questions of their own; each pair of their readings is a reading of the ratio."""
+    outcome = Understanding(question)
+    sides = [understand(side, lexicon, today) for side in ratio.sides(question)]
+    for side, said in zip(sides, ratio.sides(question)):
+        if side.refusal is not None:
+            outcome.refusal = Refusal(side.refusal.words, side.refusal.suggestions,
+                                      f"in '{said}': {side.refusal.reason}")
+            return outcome
+        if any(not _single_number(r.tree) for r in side.readings):
+            outcome.refusal = Refusal([said], {}, f"'{said}' is not a single number, so it cannot be one side of a ratio")
+            return outcome
+    scale = 100 if ratio.kind == "percentage" else 1
+    for a in sides[0].readings:
+        for b in sides[1].readings:
+            if not _agree(a, b):
+                continue  # the words both sides share ('in New York') mean the same on both
+            share = exp.Div(this=exp.Cast(this=exp.Subquery(this=a.tree.copy()), to=exp.DataType.build("DOUBLE")),
+                            expression=exp.Nullif(this=exp.Subquery(this=b.tree.copy()), expression=exp.Literal.number(0)))
+            value = exp.Mul(this=share, expression=exp.Literal.number(scale)) if scale != 1 else share
+            tree = exp.select(exp.alias_(value, ratio.kind))
+            words = [(Words(*span, question[span[0]:span[1]]), what) for span, what in (
+                (ratio.cue, ratio.kind), (ratio.first, f"counted above: {a.description}"),
+                (ratio.second, f"counted below: {b.description}"),
+                (ratio.shared, "for both counts")) if span is not None]
+            parsed = Parsed(a.parsed.spec, words, a.decisions + b.decisions)
+            outcome.readings.append(Reading(parsed, tree, tree.sql(dialect="duckdb", pretty=True),
+                                            a.penalty + b.penalty, a.path + b.path,
+                                            f"{ratio.kind} of ({a.description}) to ({b.description})"))
+    outcome.readings = outcome.readings[:MAX_OPTIONS]
+    if not outcome.readings:
+        outcome.refusal = Refusal([question[ratio.shared[0]:ratio.shared[1]]] if ratio.shared else [], {},
+                                  "the two sides of the ratio read the words they share differently")
+    return outcome
+
+
+def _agree(a: Reading, b: Reading) -> bool:
+    """Whether two readings take the same value for the same words ('San Francisco' a city in both)."""
+    def values(r: Reading) -> dict:
+        return {d.key: d.chosen.value for d in r.decisions if getattr(d.chosen.value, "kind", None) == "value"}
+    mine = values(a)
+    return all(mine.get(key, value) == value for key, value in values(b).items())
+
+
+def _single_number(tree: exp.Select) -> bool:
+    """One aggregate value: no grouping, one column, no row-level listing."""
+    projections = tree.expressions
+    return (not tree.args.get("group") and len(projections) == 1
+            and projections[0].find(exp.AggFunc) is not None)
 
 
 def read(linked: Linked, lexicon: Lexicon, today: dt.date) -> Understanding:
