@@ -48,7 +48,7 @@ def ratio_question(question: str) -> RatioQuestion | None:
     kind = "percentage" if cue.group(1).lower() in ("percentage", "percent") else "ratio"
     second_start = split.end()
     shared = SHARED.search(text, second_start)
-    if shared and shared.group(0).strip().lower() in text[cue.end():split.start()].lower():
+    if shared and re.search(r"\b" + re.escape(shared.group(0).strip()) + r"\b", text[cue.end():split.start()], re.I):
         shared = None  # "businesses in the state of California to businesses in the state of New York"
     second_end = shared.start() if shared else len(text)
     if second_end <= second_start or split.start() <= cue.end():
