@@ -216,6 +216,8 @@ class Composer:
             self.need_join(m.table, f"counting {m.table}")
             key = spec.primary_key or [next(iter(spec.columns))]
             return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in key]))
+        if m.kind == "median":
+            return exp.Anonymous(this="median", expressions=[col(m.table, m.column)])
         func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[m.kind]
         return func(this=col(m.table, m.column))
 
@@ -302,6 +304,8 @@ class Composer:
                 for c in self.identity(group.table):
                     projections.append(col(group.table, c))
                     group_by.append(col(group.table, c))
+        if spec.partition is not None:
+            self.need_join(spec.partition.table, "ranking within groups")
         below = self.related_rows()
         for cond in spec.conditions:
             if any(cond is c for groups in below.values() for group in groups for c in group) or any(
@@ -352,7 +356,7 @@ class Composer:
                 inner = inner.where(exp.EQ(this=col(first.dst, first.dst_col), expression=col(spec.root, first.src_col)))
                 projections.append(exp.alias_(exp.Subquery(this=inner), "score"))
             order.append(exp.Ordered(this=exp.column("score"), desc=True))
-            limit = ranking.limit or 10
+            limit = ranking.limit
         elif ranking is not None and ranking.kind == "column":
             self.need_join(ranking.table, "ordering")
             node = col(ranking.table, ranking.column)
@@ -373,11 +377,35 @@ class Composer:
             select = select.group_by(*group_by)
         if having:
             select = select.having(exp.and_(*having))
+        if spec.partition is not None and order and limit:
+            return self.per_group(select, order, limit, aggregate and bool(group_by))
         if order:
             select = select.order_by(*order)
         if limit:
             select = select.limit(limit)
         return select
+
+    def per_group(self, select: exp.Select, order: list[exp.Ordered], limit: int, grouped: bool) -> exp.Select:
+        """The first `limit` rows of each group: row_number() over the group, in the ranking's order."""
+        g = self.spec.partition
+        part = col(g.table, g.column)
+        select = select.select(part.copy(), append=True)
+        if grouped:
+            select = select.group_by(part.copy(), append=True)
+        keys = [exp.Ordered(this=self._order_source(select, o.this), desc=o.args.get("desc"), nulls_first=False)
+                for o in order]
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[part.copy()], order=exp.Order(expressions=keys))
+        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(limit)))
+        return select.order_by(part.copy(), *[k.copy() for k in keys])
+
+    @staticmethod
+    def _order_source(select: exp.Select, node: exp.Expression) -> exp.Expression:
+        """An ORDER BY key as an expression a window can use (an output alias is not visible there)."""
+        if isinstance(node, exp.Column) and not node.table:
+            for projection in select.expressions:
+                if isinstance(projection, exp.Alias) and projection.alias == node.name:
+                    return projection.this.copy()
+        return node.copy()
 
     def period(self, unit: str, table: str, column: str | None) -> tuple[exp.Expression, str]:
         """A period of a time column (the root's, or the one the question chose): the glossary's

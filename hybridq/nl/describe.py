@@ -44,7 +44,10 @@ def describe_spec(spec: QuerySpec, lexicon: Lexicon) -> str:
         else:
             by = spec.measures[0].alias if spec.measures else "value"
         limit = f"the {r.limit}" if r.limit else "all"
-        parts.append(f"{limit} {how} by {by}")
+        within = ""
+        if spec.partition is not None:
+            within = f" within each {spec.partition.table}.{spec.partition.column}"
+        parts.append(f"{limit} {how} by {by}{within}")
     for table, column in spec.show_columns:
         parts.append(f"with {table}.{column}")
     return "; ".join(parts)
@@ -57,7 +60,7 @@ def _measure(m: Measure, lexicon: Lexicon) -> str:
         key = lexicon.catalog.tables[m.table].entity_key
         text = f"number of {m.table}" + (f" (distinct {', '.join(key)})" if key else "")
     else:
-        text = f"{ {'sum': 'total', 'avg': 'average', 'min': 'lowest', 'max': 'highest'}[m.kind]} {m.table}.{m.column}"
+        text = f"{ {'sum': 'total', 'avg': 'average', 'min': 'lowest', 'max': 'highest', 'median': 'median'}[m.kind]} {m.table}.{m.column}"
     if m.filters:
         text += " (" + " and ".join(_condition(c, lexicon) for c in m.filters) + ")"
     return text

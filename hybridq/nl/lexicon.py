@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from hybridq.catalog.model import Catalog, ValueAliases
 from hybridq.catalog.rules.context import type_family
@@ -67,6 +69,7 @@ class Lexicon:
     strength: dict[tuple[tuple[str, ...], Element], float] = field(default_factory=dict)
     surface: dict[tuple[str, ...], str] = field(default_factory=dict)  # normal form -> a readable phrase
     all_rows: set[tuple[str, ...]] = field(default_factory=set)  # catalog phrases meaning "every row"
+    english: frozenset[str] = frozenset()  # words of the language: a real word is never a typo of another
     max_words: int = 1
     phrase_index: object | None = None  # embeddings of the phrases, made on first use (nl.paraphrase)
 
@@ -148,7 +151,22 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
                 if e.kind == "value" and e.value == " ".join(key).upper():
                     lex.add(name, e, VALUE_ALIAS)
     lex.all_rows = {normalize_phrase(p) for p in catalog.questions.all_rows}
+    lex.english = english_words(catalog.embedding.model, catalog.base_dir)
     return lex
+
+
+@lru_cache(maxsize=4)
+def english_words(model: str, base_dir: Path) -> frozenset[str]:
+    """Whole words of the embedding model's vocabulary (about 20,000 common English words), read from
+    its vocab.txt without loading the model; empty when the model has none."""
+    from hybridq.embed.models import resolve_model
+
+    folder = resolve_model(model, base_dir)
+    vocab = folder / "vocab.txt" if folder is not None else None
+    if vocab is None or not vocab.is_file():
+        return frozenset()
+    words = vocab.read_text(encoding="utf-8").split()
+    return frozenset(w for w in words if w.isalpha() and len(w) >= 3 and not w.startswith("##"))
 
 
 def _add_columns(lex: Lexicon, tname: str, table_words: dict) -> None:

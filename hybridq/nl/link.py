@@ -129,8 +129,12 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
                 out.append(_link(lex, i, i + length, lower, EXACT, "exact"))
                 found = True
             elif lex.lookup(norm):
-                out.append(_link(lex, i, i + length, norm, SINGULAR, "plural"))
-                found = True
+                link = _link(lex, i, i + length, norm, SINGULAR, "plural")
+                # a value is a name: 'Longs' (a peak) is not the plural of the word 'long'
+                link.elements = [e for e in link.elements if e.kind != "value" or _plural_of_value(lower, e.value)]
+                if link.elements:
+                    out.append(link)
+                    found = True
             if length == 1:
                 stemmed = [(stem, e) for stem in verb_stems(norm[0]) for e in lex.lookup((stem,))
                            if e.kind == "column" and lex.temporal(e.table, e.column)]
@@ -140,7 +144,7 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
                     found = True
             if found:
                 continue
-            if length <= 3 and any(len(w) >= 5 for w in norm):
+            if length <= 3 and any(len(w) >= 5 for w in norm) and not all(w in lex.english for w in lower):
                 for key in by_length.get(length, []):
                     if all(plausible_typo(a, b) for a, b in zip(norm, key)) and norm != key:
                         out.append(_link(lex, i, i + length, key, TYPO, "typo"))
@@ -156,6 +160,13 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
             if lex.lookup(key):
                 out.append(_link(lex, i, positions[-1] + 1, key, SINGULAR - 0.02, "loose"))
     return out
+
+
+def _plural_of_value(words: tuple[str, ...], value: str | None) -> bool:
+    """Whether the question's words are the value or its plural ('order forms' for Order Form)."""
+    said = " ".join(words)
+    name = " ".join(value.lower().replace("-", " ").replace("_", " ").split()) if value else ""
+    return said == name or said in (name + "s", name + "es") or (name.endswith("y") and said == name[:-1] + "ies")
 
 
 def _link(lex: Lexicon, start: int, end: int, key: tuple[str, ...], score: float, how: str) -> Link:

@@ -20,7 +20,7 @@ from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, normalize_phrase, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
-from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, RELATION_VERBS
+from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, PRONOUNS, RELATION_VERBS
 
 # Words a question may contain without the catalog naming them (general English only, see nl.words).
 STOPWORDS = FUNCTION_WORDS | RELATION_VERBS | ALL_ROWS
@@ -30,7 +30,7 @@ AGG_WORDS = {
     "how much": ("money",),
     "total": ("sum",), "sum of": ("sum",), "sum": ("sum",),
     "average": ("avg",), "avg": ("avg",), "mean": ("avg",), "typical": ("avg",),
-    "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",),
+    "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",), "median": ("median",),
 }
 # Superlatives that only order ("top", "most") and need a "by X", a measure or a following column.
 ORDER_WORDS = {"top": True, "highest": True, "most": True, "greatest": True, "maximum": True, "max": True,
@@ -175,11 +175,14 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     extra = [p.link for p in paraphrases]
 
     def plausible(element: Element, words: tuple[str, ...]) -> bool:
-        # a lone function word ('how', 'in', 'or') is grammar, not the name of a column or a value,
-        # unless the catalog gives it as a synonym on purpose ('AM' for account manager)
-        if len(words) != 1 or words[0] not in FUNCTION_WORDS or element.kind not in ("value", "column"):
+        # a lone function word ('how', 'in', 'us') is grammar, not the name of a column, value or term,
+        # unless it is written as an abbreviation ('US', 'AM') or the catalog gives it as a synonym
+        if len(words) != 1 or words[0] not in FUNCTION_WORDS or element.kind not in ("value", "column", "term"):
             return True
-        return element.kind == "column" and lexicon.strength_of(words, element) == SYNONYM
+        return words[0] in abbreviations or (
+            element.kind == "column" and lexicon.strength_of(words, element) == SYNONYM and words[0] not in PRONOUNS)
+
+    abbreviations = {t.lower for t in tokens if len(t.text) >= 2 and t.text.isupper()}
 
     first = link_question(tokens, lexicon, keep=plausible, extra=extra)
     named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
@@ -437,6 +440,7 @@ class Parser:
         self._explicit_order(spec)
         if spec.ranking is not None and spec.ranking.kind == "semantic" and spec.ranking.limit is None:
             spec.ranking.limit = self._unsaid_limit()
+        self._partition(spec)
         if spec.ranking is not None and spec.ranking.kind == "measure" and not spec.groups and spec.measures:
             # "the 3 biggest subscriptions by seat count": one value per subscription
             spec.groups.append(Group(spec.entity, words=spec.entity_words))
@@ -448,6 +452,20 @@ class Parser:
         self._finalize_root(spec)
         self._period_columns(spec)
         return spec
+
+    def _partition(self, spec: QuerySpec) -> None:
+        """'the top 3 customers by MRR in each segment', 'the 2 newest tickets per priority': the
+        ranking restarts in each group, rather than ranking the groups."""
+        r = spec.ranking
+        if r is None or not r.limit or spec.entity_words is None:
+            return
+        each = [g for g in spec.groups if g.each and g.column and g.words and g.words.start > spec.entity_words.start]
+        if not each:
+            return
+        spec.partition = each[0]
+        spec.groups.remove(each[0])
+        if r.kind == "measure" and not any(g.table == spec.entity and g.column is None for g in spec.groups):
+            spec.groups.append(Group(spec.entity, words=spec.entity_words))
 
     def _restated_count(self, spec: QuerySpec) -> None:
         """'Which neighbourhoods have the most businesses, and how many businesses are in each?': a
@@ -670,10 +688,10 @@ class Parser:
                     if kind in ("max", "min") and self._next_link_is_table(i + len(words)):
                         continue
                     end = i + len(words)
-                    if kind in ("avg", "sum", "max", "min") and self.match(end, ("number", "of")):
+                    if kind in ("avg", "sum", "max", "min", "median") and self.match(end, ("number", "of")):
                         end += 2  # "the average number of employees": the average of the column
                     self.note(i, end, f"aggregate {kind}")
-                    if kind in ("avg", "sum", "max", "min"):
+                    if kind in ("avg", "sum", "max", "min", "median"):
                         # "on average, how many licenses": the question words of the amount asked
                         for k in range(len(self.tokens)):
                             if k not in self.used and (self.match(k, ("how", "many")) or self.match(k, ("how", "much"))):
@@ -686,6 +704,17 @@ class Parser:
         return link is not None and link.kinds() == {"table"}
 
     def _entity(self, table_links: list[Link]) -> tuple[str, Link | None]:
+        for i in range(len(self.tokens)):
+            if self.match(i, ("how", "many")) or self.match(i, ("number", "of")) or self.match(i, ("count", "of")):
+                counted = self.link_at(i + 2)
+                e = counted.elements[0] if counted is not None else None
+                noun = self.link_at(counted.end) if counted is not None else None
+                if e is not None and e.kind == "term" and self.catalog.glossary[e.term].kind == "filter" and \
+                        len(self.graph.term_tables(e.term)) == 1 and (noun is None or noun.kinds() != {"table"}) \
+                        and (not table_links or counted.start < table_links[0].start):
+                    # "how many escalations from enterprise customers": the term's rows are counted
+                    return self.graph.term_tables(e.term)[0], None
+                break
         headed = [lk for lk in self.links if any(e.kind == "term" and e.head_table for e in lk.elements)]
         if headed and (not table_links or headed[0].start < table_links[0].start):
             # "Which Mid-Market customers have no contracts": the term names the entity
@@ -758,7 +787,7 @@ class Parser:
                 f"group by {self.catalog.glossary[term].term}" if term is not None else f"group by {table}")
             self.note(i, i + len(phrase), "group by")
             words = self.note(link.start, link.end, what)
-            groups.append(Group(table, column, term, words))
+            groups.append(Group(table, column, term, words, each=any(w in ("each", "every", "per") for w in phrase)))
         return groups
 
     def _made_by(self, i: int, link: Link) -> bool:
@@ -1439,9 +1468,12 @@ class Parser:
                     if not spec.groups:
                         spec.groups.append(Group(spec.entity))
                     return Ranking("measure", desc, n or self._unsaid_limit())
+        each = bool(spec.groups) and all(g.each for g in spec.groups) and n is not None
+        if word in ADJECTIVE_SUPERLATIVES and each:
+            return self._generic_superlative(spec, word, desc, n)  # "the 2 newest tickets per priority"
         if not spec.groups:
             self._group_named_before(spec, at)
-        if spec.groups:
+        if spec.groups and not each:
             spec.measures.append(Measure("count", spec.entity, alias="count"))
             return Ranking("measure", desc, n or spec.limit or self._unsaid_limit())
         semantic = [c for c in spec.conditions if c.kind == "semantic" and not c.negated]

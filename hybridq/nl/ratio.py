@@ -35,9 +35,23 @@ class RatioQuestion:
         return f"how many {first}{tail}", f"how many {second}{tail}"
 
 
+# "what share of active subscriptions are billed annually": the share of a group having a property
+SHARE = re.compile(r"^\s*(?:what|which)\s+(?:is\s+the\s+|was\s+the\s+)?(%|percent|percentage|share|proportion|fraction)"
+                   r"\s+of\s+", re.I)
+PROPERTY = re.compile(r"\s+(?:are|is|were|was|that|which|who|have|has|had|come|comes|came|with|without|get|gets|got|"
+                      r"do|does|did)\b", re.I)
+
+
 def ratio_question(question: str) -> RatioQuestion | None:
     """The parts of a ratio question, or None when the question is not one."""
     text = question.rstrip(" ?.!")
+    share = SHARE.search(text)
+    if share is not None:
+        head = PROPERTY.search(text, share.end())
+        if head is None:
+            return None
+        kind = "ratio" if share.group(1).lower() in ("share", "proportion", "fraction") else "percentage"
+        return RatioQuestion(kind, (0, share.end()), (share.end(), len(text)), (share.end(), head.start()), None)
     cue = CUE.search(text)
     if cue is None or text[:cue.start()].strip().lower() not in ("", "what is", "what's", "what was", "calculate",
                                                                  "compute", "give me", "show", "find", "return"):

@@ -50,6 +50,7 @@ class Group:
     term: int | None = None  # glossary dimension
     words: Words | None = None
     period: str | None = None  # month | year | quarter | week | day: of the root table's time column
+    each: bool = False  # said with "each", "every" or "per": a partition when the rows are ranked
 
 
 @dataclass
@@ -75,6 +76,7 @@ class QuerySpec:
     entity_words: Words | None = None
     show_columns: list[tuple[str, str]] = field(default_factory=list)  # extra columns asked for
     vias: dict[str, str] = field(default_factory=dict)  # table -> the table its join path must pass ("customer nations")
+    partition: Group | None = None  # "the top 3 customers by MRR in each segment": the ranking restarts per group
 
 
 @dataclass

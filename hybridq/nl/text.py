@@ -8,7 +8,7 @@ from dataclasses import dataclass
 # Words (hyphenated words split: "mid-market" is "mid market"), numbers with their unit, quoted
 # phrases, comparison signs, and , ; ? (they end clauses). Other punctuation is dropped.
 TOKEN = re.compile(r"(?<![\w-])-?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_'#]*|\"[^\"]*\"|"
-                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?+]", re.IGNORECASE)
+                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?+%]", re.IGNORECASE)
 QUOTED = re.compile(r"^[\"'](.*)[\"']$", re.S)
 
 
