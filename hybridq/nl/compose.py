@@ -174,6 +174,10 @@ class Composer:
                    if c.kind == "count_compare" and c.measure is not None and not c.negated}
         out: dict[str, list[list[Condition]]] = {}
         for cond in self.spec.conditions:
+            if cond.kind == "exists" and not cond.negated and any(
+                    c.table == cond.table and c.kind in ROW_CONDITIONS and not c.negated for c in self.spec.conditions):
+                out.setdefault(cond.table, [[]])[0].append(cond)  # "with tickets mentioning X": one ticket does both
+                continue
             if cond.kind not in ROW_CONDITIONS or cond.negated or self.reach(cond.table)[1]:
                 continue
             if cond.table in counted:
@@ -322,7 +326,8 @@ class Composer:
             _, predicate = self.place(cond)
             where.append(predicate)
         for table, groups in below.items():
-            where += [self.exists(table, [self.predicate(c) for c in group], False) for group in groups]
+            where += [self.exists(table, [self.predicate(c) for c in group if c.kind != "exists"], False)
+                      for group in groups]
         order: list[exp.Expression] = []
         limit = None
         if aggregate:

@@ -1087,6 +1087,11 @@ class Parser:
                             c.kind == "column" and c.table == spec.entity and self.lex.numeric(c.table, c.column)
                             for c in link.elements):
                         continue  # "the highest-MRR subscriptions": rank rows by the column of that name
+                    if agg is not None and agg[0] in ("avg", "median", "min", "max"):
+                        # "median MRR": a metric is already a total; its median is not defined here
+                        raise Refusal([self.words(link.start, link.end).text], {},
+                                      f"'{agg[0]}' of the metric '{self.catalog.glossary[e.term].term}', which is "
+                                      "already an aggregate", positions=list(range(link.start, link.end)))
                     tables = self.graph.term_tables(e.term)
                     words = self.note(link.start, link.end, f"metric '{self.catalog.glossary[e.term].term}'")
                     return Measure("metric", tables[0] if tables else spec.root, term=e.term, words=words,
@@ -1526,11 +1531,14 @@ class Parser:
         return Ranking("column", desc, n or self._unsaid_limit(), table, column)
 
     def _group_named_before(self, spec: QuerySpec, at: int) -> None:
-        """'which region has the most customers': the column named before the superlative groups."""
-        before = [lk for lk in self.links if lk.end <= at and not any(k in self.used for k in range(lk.start, lk.end))
-                  and lk.kinds() == {"column"}]
-        if before:
-            link = before[-1]
+        """'which region has the most customers': the column named before the superlative groups;
+        'the top 3 regions by ARR': the column named right after it does."""
+        free = [lk for lk in self.links if not any(k in self.used for k in range(lk.start, lk.end))
+                and lk.kinds() == {"column"}]
+        before = [lk for lk in free if lk.end <= at]
+        after = [lk for lk in free if lk.start == self._top_span[1]] if getattr(self, "_top_span", None) else []
+        if before or after:
+            link = before[-1] if before else after[0]
             c = self._choose_column([e for e in link.elements if e.kind == "column"], spec)
             spec.groups.append(Group(c.table, c.column, words=self.note(link.start, link.end,
                                                                          f"group by {c.table}.{c.column}")))
