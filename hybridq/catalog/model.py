@@ -132,6 +132,17 @@ class Table(Strict):
     def semantic_columns(self) -> list[str]:
         return [name for name, col in self.columns.items() if col.semantic is not None]
 
+    def label(self) -> str:
+        """The column that names a row when rows are listed: label_column, else one called name, title,
+        subject or label (also with a prefix: c_name), else the key."""
+        if self.label_column:
+            return self.label_column
+        for name in ("name", "title", "subject", "label"):
+            for column in self.columns:
+                if column.lower() == name or column.lower().endswith("_" + name):
+                    return column
+        return self.primary_key[0] if self.primary_key else next(iter(self.columns))
+
     def find_column(self, name: str) -> str | None:
         """The catalog spelling of column `name`, matched case-insensitively, or None."""
         if name in self.columns:

@@ -70,6 +70,7 @@ class Lexicon:
     surface: dict[tuple[str, ...], str] = field(default_factory=dict)  # normal form -> a readable phrase
     all_rows: set[tuple[str, ...]] = field(default_factory=set)  # catalog phrases meaning "every row"
     english: frozenset[str] = frozenset()  # words of the language: a real word is never a typo of another
+    typo_keys: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)  # phrases a misspelling may mean
     max_words: int = 1
     phrase_index: object | None = None  # embeddings of the phrases, made on first use (nl.paraphrase)
 
@@ -90,16 +91,7 @@ class Lexicon:
         return self.strength.get((words, element), DERIVED)
 
     def label_column(self, table: str) -> str:
-        """The column that names a row of the table in a listing: label_column, else one called
-        name, title, subject or label (also with a prefix: c_name), else the key."""
-        spec = self.catalog.tables[table]
-        if spec.label_column:
-            return spec.label_column
-        for name in ("name", "title", "subject", "label"):
-            for column in spec.columns:
-                if column.lower() == name or column.lower().endswith("_" + name):
-                    return column
-        return spec.primary_key[0] if spec.primary_key else next(iter(spec.columns))
+        return self.catalog.tables[table].label()
 
     def numeric(self, table: str, column: str) -> bool:
         spec = self.catalog.tables[table].columns[column]
@@ -152,6 +144,10 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
                     lex.add(name, e, VALUE_ALIAS)
     lex.all_rows = {normalize_phrase(p) for p in catalog.questions.all_rows}
     lex.english = english_words(catalog.embedding.model, catalog.base_dir)
+    for key, elements in lex.phrases.items():
+        # a misspelling may be of a catalog name, a synonym or a listed value, not of any value seen in the data
+        if any(e.kind != "value" or lex.strength.get((key, e), 0) >= VALUE_ALIAS for e in elements):
+            lex.typo_keys.setdefault(len(key), []).append(key)
     return lex
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from hybridq.nl.lexicon import Element, Lexicon, similar_words
+from hybridq.nl.lexicon import VALUE_ALIAS, Element, Lexicon, similar_words
 from hybridq.nl.text import Token, normalize_phrase
 
 EXACT, SINGULAR, TYPO = 1.0, 0.97, 0.85
@@ -105,9 +105,6 @@ def candidates(tokens: list[Token], lex: Lexicon, skip: set[int], keep=None, ext
 
 def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]:
     out: list[Link] = []
-    by_length: dict[int, list[tuple[str, ...]]] = {}
-    for key in lex.phrases:
-        by_length.setdefault(len(key), []).append(key)
     n = len(tokens)
     for i in range(n):
         if tokens[i].quoted is not None and i not in skip:
@@ -145,9 +142,11 @@ def _candidates(tokens: list[Token], lex: Lexicon, skip: set[int]) -> list[Link]
             if found:
                 continue
             if length <= 3 and any(len(w) >= 5 for w in norm) and not all(w in lex.english for w in lower):
-                for key in by_length.get(length, []):
+                for key in lex.typo_keys.get(length, []):
                     if all(plausible_typo(a, b) for a, b in zip(norm, key)) and norm != key:
-                        out.append(_link(lex, i, i + length, key, TYPO, "typo"))
+                        link = _link(lex, i, i + length, key, TYPO, "typo")
+                        link.elements = [e for e in link.elements if e.kind != "value" or link.weights[e] >= VALUE_ALIAS]
+                        out.append(link)
         for length in range(2, min(lex.max_words, n - i) + 1):
             positions = _loose_windows(tokens, i, length)
             if not positions or positions[-1] - i + 1 == length:

@@ -25,6 +25,7 @@ from hybridq.store.store import Store, lance_name
 _names = itertools.count()
 
 VALUES_MAX_DISTINCT = 200
+NAMES_MAX_DISTINCT = 100_000
 VALUES_MAX_LENGTH = 80
 
 
@@ -209,17 +210,22 @@ def _index_values(store: Store, table: str) -> None:
     store.forget_value_columns(table)
     spec = store.catalog.tables[table]
     con.execute("DELETE FROM _hq.values_index WHERE table_name = ?", [table])
+    label = spec.label()
     for name, col in spec.columns.items():
-        if col.semantic is not None or not is_text_type(col.type) or name in spec.primary_key:
+        if col.semantic is not None or not is_text_type(col.type) or col.index_values is False:
             continue
+        # names and text keys ("the business abc123", "Acme Corp's tickets") are indexed up to a far
+        # larger number of values than categories are
+        named = col.index_values or name == label or name in spec.primary_key
+        cap = NAMES_MAX_DISTINCT if named else VALUES_MAX_DISTINCT
         c = quote(name)
         distinct, longest = one(con, f"SELECT approx_count_distinct({c}), max(length({c})) FROM {quote(table)}")
-        if not distinct or distinct > VALUES_MAX_DISTINCT * 1.2 or (longest or 0) > VALUES_MAX_LENGTH:
+        if not distinct or distinct > cap * 1.2 or (longest or 0) > VALUES_MAX_LENGTH:
             continue
         con.execute(
             f"INSERT INTO _hq.values_index SELECT ?, ?, {c}, count(*) FROM {quote(table)} "
             f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING (SELECT count(DISTINCT {c}) FROM {quote(table)}) <= ?",
-            [table, name, VALUES_MAX_DISTINCT],
+            [table, name, cap],
         )
 
 
