@@ -15,9 +15,10 @@ from hybridq.nl.answer import Alternative, Answer
 from hybridq.nl.lexicon import Lexicon, build_lexicon
 from hybridq.nl.llm import LLMConfig, ask_llm
 from hybridq.nl.paraphrase import PhraseIndex, paraphrase_links
-from hybridq.nl.parse import STOPWORDS, Refusal
+from hybridq.nl.parse import STOPWORDS, Refusal, link_words
 from hybridq.nl.readings import Understanding, understand
 from hybridq.nl.spec import Words
+from hybridq.nl.verify import untraced_parts
 
 
 def lexicon_for(session) -> Lexicon:
@@ -125,6 +126,7 @@ def ask(session, question: str, *, llm: bool | None = None, choose: int | None =
     """
     config = LLMConfig.from_catalog(session.catalog)
     first = llm is True or (llm is None and config is not None and config.mode == "always")
+    readings = []
     if not first:
         answer, outcome = _compose(session, question, choose)
         if answer.options:
@@ -132,13 +134,15 @@ def ask(session, question: str, *, llm: bool | None = None, choose: int | None =
             try:
                 results = [session.sql(r.sql) for r in outcome.readings]
             except SQLError:
+                results = []
+            if results and all(_same_rows(results[0], r) for r in results[1:]):
+                answer.options = []
+                _answer_with(answer, outcome.readings[0])
+                answer.result = results[0]
                 return answer
-            if not all(_same_rows(results[0], r) for r in results[1:]):
+            if llm is False or config is None or (llm is None and config.mode != "fallback"):
                 return answer
-            answer.options = []
-            _answer_with(answer, outcome.readings[0])
-            answer.result = results[0]
-            return answer
+            readings = answer.options  # the model is told the readings and asked which is meant
         if not answer.refused:
             try:
                 answer.result = session.sql(answer.sql)
@@ -152,8 +156,13 @@ def ask(session, question: str, *, llm: bool | None = None, choose: int | None =
     t0 = time.perf_counter()
     llm_answer = Answer(question, source="llm")
     try:
-        llm_answer.sql, llm_answer.result, _ = ask_llm(session, question, config)
+        llm_answer.sql, llm_answer.result, _ = ask_llm(session, question, config, readings=readings)
         llm_answer.links = [(Words(0, len(question), question), f"SQL written by the language model ({config.model})")]
+        lexicon = lexicon_for(session)
+        untraced = untraced_parts(llm_answer.sql, link_words(question, lexicon, today_of(session)), lexicon)
+        if untraced:
+            llm_answer.verified = False
+            llm_answer.reason = "parts of the SQL trace back to no words of the question: " + ", ".join(untraced)
     except NLError as exc:
         llm_answer.refused, llm_answer.reason = True, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
     llm_answer.planning_ms = (time.perf_counter() - t0) * 1000

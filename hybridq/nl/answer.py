@@ -78,6 +78,8 @@ class Answer:
             return "\n".join(lines)
         origin = "catalog" if self.source == "catalog" else "language model"
         lines = [f"answered from the {origin}" + ("" if self.verified else " (not verified against the question)") + ":"]
+        if not self.verified and self.reason:
+            lines.append(f"  {self.reason}")
         if self.description:
             lines.append(f"  reads as: {self.description}")
         for words, what in sorted(self.links, key=lambda wl: wl[0].start):

@@ -118,12 +118,16 @@ class ChatClient:
                           hint="check llm.base_url / HYBRIDQ_LLM_BASE_URL and the API key") from exc
 
 
-def ask_llm(session, question: str, config: LLMConfig, client: ChatClient | None = None):
+def ask_llm(session, question: str, config: LLMConfig, client: ChatClient | None = None,
+            readings: list | None = None):
     """(sql, result, transcript) from the language model, every SQL checked by the guard and run;
-    raises NLError when no usable SQL came back within the rounds allowed."""
+    raises NLError when no usable SQL came back within the rounds allowed. `readings` (description,
+    sql) are the catalog's own readings of an ambiguous question, given to the model as context."""
     client = client or ChatClient(config)
     system = TEMPLATES.get_template("system.j2").render(**catalog_slice(session, question))
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+    user = question if not readings else TEMPLATES.get_template("readings.j2").render(question=question,
+                                                                                      readings=readings)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     errors = []
     for _ in range(max(1, config.max_rounds)):
         reply = client.complete(messages)
