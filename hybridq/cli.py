@@ -266,17 +266,20 @@ def explain(catalog_file, query, fmt):
 @click.argument("question")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format of the rows.")
 @click.option("--llm/--no-llm", default=None, help="Ask the configured language model (default: only as fallback).")
+@click.option("--choose", type=int, help="Answer with reading N of a question that can be read in several ways.")
 @click.option("--sql-only", is_flag=True, help="Print the SQL without running it.")
 @friendly
-def ask(catalog_file, question, fmt, llm, sql_only):
+def ask(catalog_file, question, fmt, llm, choose, sql_only):
     """Answer a question in words: prints the SQL, what each part of the question became, and the rows.
 
     A question with words the catalog cannot place is not guessed: the words are named with the
-    closest catalog terms, and the command exits with 2.
+    closest catalog terms, and the command exits with 2. A question the catalog reads in several
+    ways lists the readings, numbered, and exits with 3: ask again with --choose N.
 
     \b
     hybridq ask catalogs/acme.yaml "ARR by region"
     hybridq ask catalogs/acme.yaml "enterprise customers with tickets mentioning data export"
+    hybridq ask catalogs/acme.yaml "customers mentioning data residency" --choose 1
     """
     import hybridq
 
@@ -284,9 +287,21 @@ def ask(catalog_file, question, fmt, llm, sql_only):
         if sql_only and hasattr(hq, "store"):
             from hybridq.nl import question_to_sql
 
-            _, answer = question_to_sql(hq, question)
+            _, answer = question_to_sql(hq, question, choose)
         else:
-            answer = hq.ask(question, llm=llm)
+            answer = hq.ask(question, llm=llm, choose=choose)
+    if answer.options:
+        if fmt == "json":
+            click.echo(json.dumps(answer.to_dict(), indent=2, default=str))
+        else:
+            err.print(f"the question can be read in {len(answer.options)} ways; ask again with --choose N:",
+                      style="yellow", markup=False)
+            for i, option in enumerate(answer.options, 1):
+                err.print(f"\n{i}. {option.description}", markup=False)
+                for choice in option.choices:
+                    err.print(f"   ({choice})", style="dim", markup=False)
+                err.print(option.sql, style="dim", markup=False, highlight=False)
+        raise SystemExit(3)
     if answer.refused:
         err.print(answer.explain(), style="yellow", markup=False)
         raise SystemExit(2)

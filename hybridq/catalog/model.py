@@ -283,3 +283,17 @@ class Catalog(Strict):
     def semantic_columns(self) -> list[tuple[str, str]]:
         """(table, column) for every semantic column."""
         return [(t, c) for t, table in self.tables.items() for c in table.semantic_columns()]
+
+    def phrases(self) -> list[str]:
+        """The names and synonyms of tables, columns and glossary terms, and the vocabulary's words:
+        what words of a question may be paraphrases of (values are names, never paraphrased)."""
+        out = set()
+        for tname, table in self.tables.items():
+            out |= {tname.replace("_", " "), *table.synonyms}
+            for ranking in table.rankings:
+                out |= set(ranking.adjectives)
+            for cname, col in table.columns.items():
+                out |= {cname.replace("_", " "), *col.synonyms, *col.verbs, *col.adjectives}
+        for term in self.glossary:
+            out |= {term.term, *term.synonyms}
+        return sorted(p for p in out if p.strip())

@@ -100,7 +100,9 @@ def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
     if not positions:
         return outcome
     embed = session.embedder.embed
-    cache = session.__dict__.setdefault("_phrase_vectors", {})  # survives lexicon rebuilds
+    cache = session.__dict__.get("_phrase_vectors")  # survives lexicon rebuilds
+    if cache is None:
+        cache = session.__dict__["_phrase_vectors"] = stored_phrase_vectors(session)
     if lexicon.phrase_index is None:
         lexicon.phrase_index = PhraseIndex(lexicon, embed, cache)
     found = paraphrase_links(question, outcome.parser.tokens, positions, lexicon.phrase_index, embed, STOPWORDS)
@@ -108,6 +110,19 @@ def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
         return outcome
     second = understand(question, lexicon, today, found)
     return outcome if second.refusal is not None else second
+
+
+def stored_phrase_vectors(session) -> dict:
+    """The phrase vectors the last refresh stored for this catalog's model (phrase -> vector)."""
+    import numpy as np
+
+    store = getattr(session, "store", None)
+    if store is None:
+        return {}
+    with store.snapshot() as snap:
+        rows = snap.cursor.execute("SELECT phrase, vector FROM _hq.phrases WHERE model = ?",
+                                   [session.catalog.embedding.model]).fetchall()
+    return {phrase: np.asarray(vector, dtype=np.float32) for phrase, vector in rows}
 
 
 def _paraphrasing(session) -> bool:

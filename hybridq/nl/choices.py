@@ -33,6 +33,7 @@ class Decision:
     key: str  # what was decided ("column for 'state'")
     options: list[Option]
     index: int
+    moot: bool = False  # the reading ended up not using what was decided (words read as a phrase instead)
 
     @property
     def penalty(self) -> float:

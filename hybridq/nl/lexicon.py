@@ -81,7 +81,7 @@ class Lexicon:
             if element not in self.phrases[key]:
                 self.phrases[key].append(element)
             self.strength[(key, element)] = max(strength, self.strength.get((key, element), 0.0))
-            self.surface.setdefault(key, phrase)
+            self.surface.setdefault(key, phrase.replace("_", " "))
             self.max_words = max(self.max_words, len(key))
 
     def lookup(self, words: tuple[str, ...]) -> list[Element]:

@@ -223,6 +223,7 @@ class Parser:
         self.provenance: list[tuple[Words, str]] = []
         self._negated_links: dict[int, int] = {}  # last token of a negated link -> the negation word
         self.descriptors: set[int] = set()  # words that only say what kind of value follows ('city' of New York)
+        self._decided: dict[int, int] = {}  # start of a link -> its element decision in self.choices.made
         self.lower = [t.lower for t in self.tokens]
 
     # -- small helpers -------------------------------------------------------------------------
@@ -289,6 +290,7 @@ class Parser:
                     score += PLURAL_TABLE  # 'which airlines': a plural noun names rows, not an attribute
                 options.append(Option(e, score, e.describe(self.catalog)))
             text = " ".join(t.text for t in self.tokens[link.start:link.end])
+            self._decided[link.start] = len(self.choices.made)
             element = self.choose(f"what '{text}' names", options)
             anchors |= self.graph.tables_of(element)
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
@@ -383,6 +385,9 @@ class Parser:
                                    "ranked": cue in RANKED_CUES})
             i = end
         phrase_tokens = {k for s in self.semantics for k in range(s["cue"][0], s["phrase"][1])}
+        for lk in self.links:
+            if any(k in phrase_tokens for k in range(lk.start, lk.end)) and lk.start in self._decided:
+                self.choices.made[self._decided[lk.start]].moot = True
         self.links = [lk for lk in self.links if not any(k in phrase_tokens for k in range(lk.start, lk.end))]
 
     def _inside_phrase(self, k: int, start: int) -> bool:

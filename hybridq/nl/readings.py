@@ -45,7 +45,7 @@ class Reading:
 
     def choice_labels(self) -> list[str]:
         """The options this reading took where the words allowed several."""
-        return [f"{d.key}: {d.chosen.label}" for d in self.decisions if len(d.options) > 1]
+        return [f"{d.key}: {d.chosen.label}" for d in self.decisions if len(d.options) > 1 and not d.moot]
 
 
 @dataclass

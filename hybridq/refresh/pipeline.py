@@ -99,6 +99,8 @@ class Refresher:
                 for c in columns:
                     if c.overwrite:
                         self.store.rebuilt(c.table, c.column)
+            if not paths:
+                self.embed_phrases()
         report.seconds = time.perf_counter() - t0
         if report.changed:
             self.log(report.summary())
@@ -178,6 +180,21 @@ class Refresher:
             known = self._known_vectors(plan, need, entry) if reusable else {}
             attach_vectors(plan, need, known, self.embedder, self.embedder.dim, progress=advance)
         return [plan for plan, _ in plans]
+
+    def embed_phrases(self) -> None:
+        """Vectors of the catalog's phrases, for reading question words by meaning: made here, where
+        the model is loaded anyway, so asking a question does not have to. Only for catalogs with
+        semantic columns (the others never load the model) and only for phrases not stored yet."""
+        catalog = self.store.catalog
+        if not catalog.semantic_columns():
+            return
+        model = catalog.embedding.model
+        stored = {r[0] for r in self.store.db.execute("SELECT phrase FROM _hq.phrases WHERE model = ?", [model]).fetchall()}
+        missing = [p for p in catalog.phrases() if p not in stored]
+        if missing:
+            vectors = self.embedder.embed(missing)
+            self.store.db.executemany("INSERT OR REPLACE INTO _hq.phrases VALUES (?, ?, ?)",
+                                      [[model, p, [float(x) for x in v]] for p, v in zip(missing, vectors)])
 
     def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
               report: RefreshReport, started: dt.datetime) -> int:

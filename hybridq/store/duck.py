@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS _hq.errors (
 CREATE TABLE IF NOT EXISTS _hq.refreshes (
     id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, inserted BIGINT, updated BIGINT,
     deleted BIGINT, chunks_embedded BIGINT, chunks_reused BIGINT, errors BIGINT);
+-- Embeddings of the catalog's phrases, made at refresh, for reading words of questions by meaning.
+CREATE TABLE IF NOT EXISTS _hq.phrases (model VARCHAR, phrase VARCHAR, vector FLOAT[], PRIMARY KEY (model, phrase));
 -- Distinct values of low-cardinality text columns, for linking words of questions to columns.
 CREATE TABLE IF NOT EXISTS _hq.values_index (
     table_name VARCHAR, column_name VARCHAR, value VARCHAR, count BIGINT);
