@@ -70,6 +70,7 @@ class Lexicon:
     surface: dict[tuple[str, ...], str] = field(default_factory=dict)  # normal form -> a readable phrase
     all_rows: set[tuple[str, ...]] = field(default_factory=set)  # catalog phrases meaning "every row"
     english: frozenset[str] = frozenset()  # words of the language: a real word is never a typo of another
+    units: set[str] = field(default_factory=set)  # the catalog's units, lower case ('mph', 'usd', 'seats')
     typo_keys: dict[int, list[tuple[str, ...]]] = field(default_factory=dict)  # phrases a misspelling may mean
     max_words: int = 1
     phrase_index: object | None = None  # embeddings of the phrases, made on first use (nl.paraphrase)
@@ -143,6 +144,7 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
                 if e.kind == "value" and e.value == " ".join(key).upper():
                     lex.add(name, e, VALUE_ALIAS)
     lex.all_rows = {normalize_phrase(p) for p in catalog.questions.all_rows}
+    lex.units = {col.unit.lower() for t in catalog.tables.values() for col in t.columns.values() if col.unit}
     lex.english = english_words(catalog.embedding.model, catalog.base_dir)
     for key, elements in lex.phrases.items():
         # a misspelling may be of a catalog name, a synonym or a listed value, not of any value seen in the data

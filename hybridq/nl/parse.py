@@ -693,7 +693,8 @@ class Parser:
                     if kind in ("max", "min") and self._next_link_is_table(i + len(words)):
                         continue
                     end = i + len(words)
-                    if kind in ("avg", "sum", "max", "min", "median") and self.match(end, ("number", "of")):
+                    if kind in ("avg", "sum", "max", "min", "median") and self.match(end, ("number", "of")) \
+                            and self.link_at(end) is None:
                         end += 2  # "the average number of employees": the average of the column
                     self.note(i, end, f"aggregate {kind}")
                     if kind in ("avg", "sum", "max", "min", "median"):
@@ -959,8 +960,9 @@ class Parser:
 
     def _after_unit(self, k: int) -> int:
         """Skip a unit word after a number ('500 dollars', '12 months') unless it names something."""
-        if k < len(self.tokens) and self.lower[k] in UNIT_WORDS and not self._linked(k):
-            return k + 1
+        if k < len(self.tokens) and not self._linked(k) and (
+                self.lower[k] in UNIT_WORDS or self.lower[k] in self.lex.units):
+            return k + 1  # a unit the catalog gives a column ('200 mph') counts as one too
         return k
 
     def _inner_filters(self, start: int, stop: int, table: str, spec: QuerySpec) -> list[Condition]:
@@ -1469,6 +1471,7 @@ class Parser:
                         spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
                         return Ranking("measure", desc, n or self._unsaid_limit())
                     words = [self.note(link.start, link.end, f"order by {c.table}.{c.column}")]
+                    self._criterion_words(link)
                     return Ranking("column", desc, n or self._unsaid_limit(), c.table, c.column, words=words)
                 tables = [e for e in link.elements if e.kind == "table"]
                 if tables and tables[0].table != spec.entity and word not in ADJECTIVE_SUPERLATIVES:
@@ -1496,6 +1499,14 @@ class Parser:
             # describe are the options; a word that can describe none is left unplaced
             return self._generic_superlative(spec, word, desc, n)
         return None
+
+    def _criterion_words(self, link: Link) -> None:
+        """'top 3 businesses in terms of review count': the words before what rows are ranked by."""
+        for phrase in (("in", "terms", "of"), ("based", "on"), ("according", "to"), ("by",)):
+            k = link.start - len(phrase)
+            if k >= 0 and self.match(k, phrase) and not any(j in self.used for j in range(k, link.start)):
+                self.note(k, link.start, "(ranked by)")
+                return
 
     def _adjective_ranking(self, spec: QuerySpec, desc: bool, n: int | None) -> Ranking | None:
         """Rows ranked by what the catalog says the adjective measures: a column, or a metric per row."""
