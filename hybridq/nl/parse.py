@@ -729,8 +729,8 @@ class Parser:
         grouped = {k for i in range(len(self.tokens)) for g in GROUP_WORDS if self.match(i, g)
                    for k in range(i + len(g), i + len(g) + 4)}
         for i, link in enumerate(table_links):
-            if link.start in grouped and i > 0:
-                continue  # "inventory value for each supplier region": grouped by, not asked about
+            if link.start in grouped:
+                continue  # "check-ins for each business": grouped by, not asked about
             if not any(k in self.used for k in range(link.start, link.end)):
                 following = table_links[i + 1] if i + 1 < len(table_links) else None
                 if following is not None and following.start == link.end:
@@ -739,7 +739,7 @@ class Parser:
                     self.note(link.start, link.end, f"(by way of {link.elements[0].table})")
                     return following.elements[0].table, following
                 return link.elements[0].table, link
-        for link in self.links:
+        for link in sorted(self.links, key=lambda lk: lk.start in grouped):
             for e in link.elements:
                 if e.kind in ("column", "value") and e.table:
                     return e.table, None
@@ -751,6 +751,8 @@ class Parser:
             tables = [t for t, _c in self.catalog.semantic_columns()]
             if len(set(tables)) == 1:
                 return tables[0], None
+        if table_links:
+            return table_links[0].elements[0].table, table_links[0]
         positions = self._unplaced_positions()
         words = [self.tokens[k].text for k in positions]
         raise Refusal(words or [self.question], self._suggest(words),

@@ -11,7 +11,8 @@ from __future__ import annotations
 ARTICLES = {"a", "an", "the"}
 PRONOUNS = {"it", "its", "they", "them", "their", "theirs", "our", "ours", "we", "us", "me", "my", "mine", "i", "you",
             "your", "yours", "he", "she", "his", "her", "hers", "him", "itself", "themselves", "ourselves", "one", "ones"}
-DETERMINERS = {"this", "that", "these", "those", "all", "any", "some", "each", "every", "such", "both", "either"}
+# ("each" and "every" are not here: "for each region" asks for a grouping, so they must be placed.)
+DETERMINERS = {"this", "that", "these", "those", "all", "any", "some", "such", "both", "either"}
 # ("per" is not here: "per X" always asks for a grouping or a rate, so it must be placed.)
 PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "into", "onto", "about", "as", "via",
                 "through", "within", "among", "amongst", "across", "than", "over", "under", "between",
