@@ -257,13 +257,15 @@ class Composer:
     # -- the query -----------------------------------------------------------------------------
 
     def reroot(self) -> None:
-        """Count across a many-to-many link: 'keyphrases per paper' reads the table linking the two,
-        from which both are reached without fan-out, and counts distinct keyphrases. Only counts,
-        minimums and maximums are safe there; a sum or an average would add rows more than once."""
+        """Aggregate across a one-to-many or many-to-many link: 'keyphrases per paper' reads the table
+        linking the two, from which both are reached without fan-out, and counts distinct keyphrases.
+        Counts, minimums and maximums are safe from any such table; totals and averages only from
+        the grouped table itself, or they would add a row more than once."""
         spec = self.spec
-        if not spec.measures or any(m.kind not in ("count", "min", "max") for m in spec.measures):
+        if not spec.measures:
             return
-        needed = {g.table for g in spec.groups if g.table and g.period is None}
+        group_tables = {g.table for g in spec.groups if g.table and g.period is None}
+        needed = set(group_tables)
         needed |= {t for t, _ in spec.show_columns} | {m.table for m in spec.measures}
         if spec.ranking is not None and spec.ranking.kind == "column":
             needed.add(spec.ranking.table)
@@ -271,6 +273,10 @@ class Composer:
         if all(t == spec.root or graph.up_reachable(spec.root, t) for t in needed):
             return
         fits = [c for c in self.catalog.tables if all(t == c or graph.up_reachable(c, t) for t in needed)]
+        if any(m.kind not in ("count", "min", "max") for m in spec.measures):
+            # a total or an average is safe from the grouped table only: each of its rows reaches one
+            # row of the measured table ('review counts per category' adds each business once per category)
+            fits = [c for c in fits if c in group_tables]
         costs = {c: sum(graph.distance(c, t) or 0 for t in needed) for c in fits}
         best = sorted(fits, key=lambda c: costs[c])
         if best and (len(best) == 1 or costs[best[0]] < costs[best[1]]):

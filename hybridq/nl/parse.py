@@ -183,12 +183,17 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
             element.kind == "column" and lexicon.strength_of(words, element) == SYNONYM and words[0] not in PRONOUNS)
 
     abbreviations = {t.lower for t in tokens if len(t.text) >= 2 and t.text.isupper()}
+    numbers = {t.lower for t in tokens if t.number is not None}
 
-    first = link_question(tokens, lexicon, keep=plausible, extra=extra)
+    def plausible_or_number(element: Element, words: tuple[str, ...]) -> bool:
+        # a bare number is a quantity ('top 3'), not the value '3' of some column
+        return plausible(element, words) and not (len(words) == 1 and words[0] in numbers and element.kind == "value")
+
+    first = link_question(tokens, lexicon, keep=plausible_or_number, extra=extra)
     named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
     named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
     extra = extra + hyphenated(question, tokens, lexicon)
-    found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible(e, words) and (
+    found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible_or_number(e, words) and (
         e.needs_table is None or e.needs_table in named), extra=extra)
     light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None}
     covers = best_covers(found, len(tokens), light)
@@ -587,6 +592,12 @@ class Parser:
             link = self.link_at(k)
             if link is None:
                 return None
+            after = self.link_at(link.end)
+            if link.kinds() == {"table"} and after is not None and after.kinds() == {"column"} and \
+                    after.elements[0].table == link.elements[0].table:
+                self.note(link.start, link.end, f"(of {link.elements[0].table})")  # "the students' last names"
+                link = after
+                k = link.start
             e = link.elements[0]
             for m in spec.measures:
                 if (e.kind == "column" and (m.table, m.column) == (e.table, e.column)) or (
@@ -944,6 +955,9 @@ class Parser:
             if before is not None and any(e.kind == "column" and self.lex.numeric(e.table, e.column)
                                           for e in before.elements):
                 return "=", [tokens[i + 1].number], i, self._after_unit(i + 2)  # "a quantity of 50"
+        if tokens[i].number is not None and i > 0 and self.lower[i - 1] in ("have", "has", "with", "having") and \
+                (after := self.link_at(i + 1)) is not None and after.kinds() == {"table"}:
+            return "=", [tokens[i].number], i, i + 1  # "papers that have 1 keyphrase": exactly one
         comparator = next(((p, op) for p, op in COMPARATORS if self.match(i, p)), None)
         if comparator is None:
             return None

@@ -50,7 +50,8 @@ RELATION_VERBS = {"have", "has", "had", "having", "own", "owns", "owned", "hold"
                   "provided", "sell", "sells", "sold", "buy", "buys", "bought", "appear", "appears", "appeared",
                   "feature", "features", "featured", "host", "hosts", "hosted", "operate", "operates", "operated",
                   "work", "works", "worked", "employ", "employs", "employed", "get", "got", "give", "gives", "given",
-                  "gave", "hold", "holding", "keep", "keeps", "kept"}
+                  "gave", "hold", "holding", "keep", "keeps", "kept", "occur", "occurs", "occurred", "happen",
+                  "happens", "happened", "carry", "carries", "carried"}
 # Verbs that create the row they describe: a time window after them is the row's time column
 # ("tickets filed last month"). Other verbs ("cancelled in 2025") need the catalog to say which date they mean.
 CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "created", "written", "sent", "logged",
