@@ -1136,6 +1136,11 @@ class Parser:
                 t = counted.elements[0].table
                 words = self.note(counted.start, counted.end, f"count of {t}")
                 return Measure("count", t, words=words, alias=f"{t}_count")
+            tally = self._tally_column(counted, spec.entity)
+            if tally is not None and self.choose(f"how many {spec.entity}", [
+                    Option(False, 1.0, f"rows of {spec.entity}"), Option(True, 1.0, f"total of {spec.entity}.{tally}")]):
+                # one row of daily check-in counts holds many check-ins: "how many check-ins" may add them up
+                return Measure("sum", spec.entity, tally, words=spec.entity_words, alias=f"total_{tally}")
             return Measure("count", spec.entity, words=spec.entity_words, alias="count")
         if column is not None:
             link, c = column
@@ -1162,6 +1167,20 @@ class Parser:
                 return Measure("count", spec.entity, words=spec.entity_words, alias="count")
         word = {"money": "how much", "avg": "average"}.get(kind, kind)
         raise Refusal([word], {}, f"'{word}' of what? no number column is named after it")
+
+    def _tally_column(self, counted: Link | None, table: str) -> str | None:
+        """A number column of the counted table that is itself a count of what the words name: one
+        whose name or synonym is 'number of <words>' or '<words> count', or called count."""
+        if counted is None or counted.kinds() != {"table"} or counted.elements[0].table != table:
+            return None
+        words = tuple(t.norm for t in self.tokens[counted.start:counted.end])
+        for name, col in self.catalog.tables[table].columns.items():
+            if not self.lex.numeric(table, name) or self._is_key(table, name):
+                continue
+            phrases = {normalize_phrase(p) for p in [name, *col.synonyms]}
+            if ("count",) in phrases or ("number", "of", *words) in phrases or (*words, "count") in phrases:
+                return name
+        return None
 
     def _quantity(self, spec: QuerySpec) -> Measure | None:
         """An unused number column with a unit (an additive quantity: money, seats) to sum."""
