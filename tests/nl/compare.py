@@ -169,23 +169,27 @@ def _cmp(a: tuple, b: tuple) -> int:
     return -1 if ka < kb else 1
 
 
+def differences(a: list[tuple], b: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """(rows of `a` not in `b`, rows of `b` not in `a`), with multiplicity, by one merge of the sorted lists."""
+    a_sorted, b_sorted = sorted(a, key=_row_key), sorted(b, key=_row_key)
+    only_a, only_b, i, j = [], [], 0, 0
+    while i < len(a_sorted) and j < len(b_sorted):
+        c = _cmp(a_sorted[i], b_sorted[j])
+        if c == 0:
+            i, j = i + 1, j + 1
+        elif c < 0:
+            only_a.append(a_sorted[i])
+            i += 1
+        else:
+            only_b.append(b_sorted[j])
+            j += 1
+    return only_a + a_sorted[i:], only_b + b_sorted[j:]
+
+
 def multiset_minus(big: list[tuple], small: list[tuple]) -> list[tuple] | None:
     """`big` without the rows of `small` (with multiplicity), or None when `small` is not inside `big`."""
-    big_sorted, small_sorted = sorted(big, key=_row_key), sorted(small, key=_row_key)
-    rest, j = [], 0
-    for row in small_sorted:
-        while True:
-            if j == len(big_sorted):
-                return None
-            c = _cmp(row, big_sorted[j])
-            if c == 0:
-                j += 1
-                break
-            if c < 0:
-                return None
-            rest.append(big_sorted[j])
-            j += 1
-    return rest + big_sorted[j:]
+    rest, missing = differences(big, small)
+    return None if missing else rest
 
 
 def same_multiset(a: list[tuple], b: list[tuple]) -> bool:
@@ -253,16 +257,13 @@ def compare_rows(expected: Expected, got: list[tuple], ordered: bool) -> tuple[b
 
 
 def _difference(got: list[tuple], want: list[tuple]) -> str:
-    missing = [r for r in want if not any(rows_equal(r, g) for g in got)]
-    extra = [g for g in got if not any(rows_equal(r, g) for r in want)]
-    if not missing and not extra:
-        return "the same rows, repeated a different number of times"
+    extra, missing = differences(got, want)
     parts = []
     if missing:
         parts.append(f"missing {_show(missing)}")
     if extra:
         parts.append(f"unexpected {_show(extra)}")
-    return "; ".join(parts)
+    return "; ".join(parts) or "rows tied in the gold's order replaced by others"
 
 
 def _order_difference(got, want, start, end) -> str:

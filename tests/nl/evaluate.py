@@ -217,7 +217,10 @@ def expected_result(sql: str, run: Run, dialect: str = "duckdb") -> Expected:
     kept = [tuple(r[:-n]) for r in rows]
     spare: list[tuple] = []
     if probes.unlimited and kept:
-        _, every = run(probes.unlimited)
+        try:
+            _, every = run(probes.unlimited)
+        except Exception:  # noqa: BLE001 - without it, no row cut by LIMIT may stand in for a kept one
+            every = []
         tied = [tuple(r[:-n]) for r in every if rows_equal(tuple(r[-n:]), keys[-1])]
         kept_tied = [r for r, k in zip(kept, keys) if rows_equal(k, keys[-1])]
         spare = multiset_minus(tied, kept_tied) or []

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import hybridq
 
+from conftest import make_tpch
 from evaluate import RIGHT, evaluate, load_questions, summary
 
 HERE = Path(__file__).parent
-ROOT = HERE.parents[1]
 
 
 def report(name: str, outcomes) -> dict:
@@ -36,13 +35,7 @@ def test_acme_questions(acme):
 
 @pytest.fixture(scope="module")
 def tpch(tmp_path_factory):
-    from examples.tpch.generate import generate
-
-    root = tmp_path_factory.mktemp("tpch_nl")
-    (root / "catalogs").mkdir()
-    shutil.copy(ROOT / "catalogs" / "tpch.yaml", root / "catalogs" / "tpch.yaml")
-    generate(root / "examples" / "tpch" / "data", 0.01)
-    hq = hybridq.connect(root / "catalogs" / "tpch.yaml")
+    hq = hybridq.connect(make_tpch(tmp_path_factory.mktemp("tpch_nl"), 0.01))
     hq.refresh()
     yield hq
     hq.close()
