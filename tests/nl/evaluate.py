@@ -7,7 +7,8 @@ Verdicts
     wrong      anything else: rows that differ, an answer without a result, `ask()` raising, or a
                refusal whose composed SQL fails to run (a failed composition is not an honest refusal).
     Questions that must be refused (`expect: refuse`): refused or clarified is right, answered is wrong.
-    Ambiguous questions (`ambiguous: true`): matching the gold or any of its `alternatives` is right.
+    Ambiguous questions (`ambiguous: true`): matching the gold or any of its `alternatives` is right
+    (an alternative whose value column has another name: its only column besides the key).
 
 How rows are compared (values: see compare.py; numbers within a relative 1e-6)
     keyed    (question sets with `key_column`): only the asked columns count. The key column is
@@ -302,11 +303,21 @@ def value_column(name: str, reply: Reply, projections: list[Projection] | None,
     return None, f"cannot tell which answer column holds {name} (columns {reply.columns})"
 
 
-def _gold_index(expected: Expected, name: str, entry: Entry) -> int:
+def gold_columns(entry: Entry, expected: Expected) -> list[int]:
+    """Indexes of the asked columns in a gold result: the key, then the value. An alternative reading
+    of an ambiguous question may name its value otherwise: then its only column besides the key."""
     lowered = [c.lower() for c in expected.columns]
-    if name.lower() not in lowered:
-        raise EntryError(f"{entry.id}: the gold has no column {name} (it has {expected.columns})")
-    return lowered.index(name.lower())
+    if entry.key_column.lower() not in lowered:
+        raise EntryError(f"{entry.id}: the gold has no column {entry.key_column} (it has {expected.columns})")
+    key = lowered.index(entry.key_column.lower())
+    if not entry.value_column:
+        return [key]
+    if entry.value_column.lower() in lowered:
+        return [key, lowered.index(entry.value_column.lower())]
+    others = [i for i in range(len(lowered)) if i != key]
+    if len(others) != 1:
+        raise EntryError(f"{entry.id}: the gold has no column {entry.value_column} (it has {expected.columns})")
+    return [key, others[0]]
 
 
 # -- comparing one answer with one gold --------------------------------------------------------
@@ -325,14 +336,13 @@ def compare_answer(entry: Entry, gold_sql: str, expected: Expected, reply: Reply
 
 def _compare_keyed(entry: Entry, expected: Expected, reply: Reply, ordered: bool) -> tuple[bool, str]:
     projections = answer_projections(reply.sql, len(reply.columns))
-    gold_indexes = [_gold_index(expected, entry.key_column, entry)]
+    gold_indexes = gold_columns(entry, expected)
     key = _named(entry.key_column, reply.columns, projections)
     if key is None:
         return False, f"the answer has no column {entry.key_column} (it has {reply.columns})"
     answer_indexes = [key]
-    if entry.value_column:
-        gold_indexes.append(_gold_index(expected, entry.value_column, entry))
-        value, why = value_column(entry.value_column, reply, projections, exclude={key})
+    if len(gold_indexes) == 2:
+        value, why = value_column(expected.columns[gold_indexes[1]], reply, projections, exclude={key})
         if value is None:
             return False, why
         answer_indexes.append(value)

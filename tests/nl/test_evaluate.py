@@ -185,6 +185,13 @@ def test_ambiguous_questions_accept_any_listed_reading():
     assert verdict(entry, Reply(options=["=5", ">=3"]))[0] == CLARIFIED
 
 
+def test_an_alternative_reading_may_name_its_value_otherwise():
+    entry = keyed("SELECT region, SUM(score) AS total FROM t GROUP BY region", "region", "total", ambiguous=True)
+    entry.golds.append("SELECT region, COUNT(*) AS customers FROM t GROUP BY region")
+    assert verdict(entry, answer(["region", "n"], [("US", 2), ("EU", 3)], "SELECT region, COUNT(*) AS n"))[0] == RIGHT
+    assert verdict(entry, answer(["region", "n"], [("US", 2), ("EU", 4)], "SELECT region, COUNT(*) AS n"))[0] == WRONG
+
+
 def test_defog_columns_every_gold_column_held_by_a_distinct_aligned_answer_column():
     entry = Entry("defog", "q", "?", ["SELECT name, score FROM t WHERE region = 'US'"], compare="columns")
     assert verdict(entry, answer(["x", "name", "y"], [(1, "b", 5), (2, "d", 1)]))[0] == RIGHT  # extra columns
@@ -239,3 +246,14 @@ def test_defog_sets_split_half_and_half(name, heldout):
     splits = [split_of(q.db, q.question) for q in questions]
     assert splits.count(HELDOUT) == heldout  # the same questions every run
     assert 0.4 <= splits.count(HELDOUT) / len(questions) <= 0.6
+
+
+def test_acme_external_set_splits_half_and_half():
+    from pathlib import Path
+
+    from evaluate import load_questions
+
+    entries = load_questions(Path(__file__).parent / "questions_acme_external.yaml", split=True)
+    heldout = sum(e.split == HELDOUT for e in entries)
+    assert heldout == 71  # of 165: the same questions every run
+    assert 0.4 <= heldout / len(entries) <= 0.6
