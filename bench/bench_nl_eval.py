@@ -225,6 +225,48 @@ def detail(o: Outcome) -> str:
             f"    ours: {one_line(o.sql)}\n    gold: {one_line(o.gold)}" + (f"\n    why:  {o.why}" if o.why else ""))
 
 
+def run_world(world: World, wanted: tuple[str, ...], args, progress, notes: list[str]):
+    """Ask the wanted sets of one world's stores; (figures per set and split, outcomes)."""
+    chosen_by_set = {}
+    for set_name in (s for s in world.sets if s in wanted):
+        entries = entries_of(set_name)
+        if entries is None:
+            notes.append(f"{set_name}: {ACME_EXTERNAL.relative_to(ROOT)} not found; skipped")
+            continue
+        chosen_by_set[set_name] = select(entries, args.split, args.sample)
+    if args.cli:
+        prefetch_golds(world, [e for chosen in chosen_by_set.values() for e in chosen])
+        world.close_sessions()  # each `hybridq ask` then opens the store itself, as a user's does
+    figures, outcomes = [], []
+    for set_name, chosen in chosen_by_set.items():
+        if not chosen:
+            continue
+        t0 = time.perf_counter()
+        asked = run_set(world, chosen, args.cli, progress)
+        notes.append(f"{set_name}: {len(asked)} questions asked and scored in {time.perf_counter() - t0:.1f} s")
+        for split in sorted({o.split for o in asked}, key=[TUNING, HELDOUT, UNSPLIT].index):
+            figures.append(figures_of(set_name, split, [o for o in asked if o.split == split]))
+        outcomes += asked
+    return figures, outcomes
+
+
+def print_report(figures: list[Figures], outcomes: list[Outcome], notes: list[str], args) -> int:
+    """The table, the notes and the unusable entries; returns how many held-out outcomes stay hidden."""
+    print("\n" + HEADER)
+    for f in figures:
+        print(f.line())
+    print("\n" + "\n".join(notes))
+    print(f"Latency: {'wall time of each hybridq ask process' if args.cli else 'ask() after one warm-up question per store'}; "
+          f"ask s: the total of that line's ask times.")
+    for o in outcomes:
+        if o.verdict == INVALID and shown(o, args.reveal_heldout):
+            print(f"unusable entry {o.set} {o.id}: {o.why}")
+    hidden = sum(1 for o in outcomes if not shown(o, args.reveal_heldout))
+    if args.details and hidden:
+        print(f"({hidden} held-out outcomes not shown: figures only, see --reveal-heldout)")
+    return hidden
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -271,43 +313,15 @@ def main(argv: list[str] | None = None) -> int:
             world = builders[family]()
             notes.append(f"{family}: stores built in {world.build_s:.1f} s")
             try:
-                chosen_by_set = {}
-                for set_name in (s for s in world.sets if s in wanted):
-                    entries = entries_of(set_name)
-                    if entries is None:
-                        notes.append(f"{set_name}: {ACME_EXTERNAL.relative_to(ROOT)} not found; skipped")
-                        continue
-                    chosen_by_set[set_name] = select(entries, args.split, args.sample)
-                if args.cli:
-                    prefetch_golds(world, [e for chosen in chosen_by_set.values() for e in chosen])
-                    world.close_sessions()  # each `hybridq ask` then opens the store itself, as a user's does
-                for set_name, chosen in chosen_by_set.items():
-                    if not chosen:
-                        continue
-                    t0 = time.perf_counter()
-                    outcomes = run_set(world, chosen, args.cli, progress)
-                    seconds = time.perf_counter() - t0
-                    all_outcomes += outcomes
-                    splits = sorted({o.split for o in outcomes}, key=[TUNING, HELDOUT, UNSPLIT].index)
-                    for split in splits:
-                        part = [o for o in outcomes if o.split == split]
-                        all_figures.append(figures_of(set_name, split, part))
-                    notes.append(f"{set_name}: {len(outcomes)} questions asked and scored in {seconds:.1f} s")
+                figures, outcomes = run_world(world, wanted, args, progress, notes)
             finally:
                 world.close()
+            all_figures += figures
+            all_outcomes += outcomes
     finally:
         if args.workdir is None:
             shutil.rmtree(root, ignore_errors=True)
-
-    print("\n" + HEADER)
-    for f in all_figures:
-        print(f.line())
-    print("\n" + "\n".join(notes))
-    print(f"Latency: {'wall time of each hybridq ask process' if args.cli else 'ask() after one warm-up question per store'}; "
-          f"ask s: the total of that line's ask times.")
-    hidden = sum(1 for o in all_outcomes if not shown(o, args.reveal_heldout))
-    if args.details and hidden:
-        print(f"({hidden} held-out outcomes not shown: figures only, see --reveal-heldout)")
+    hidden = print_report(all_figures, all_outcomes, notes, args)
     if args.json:
         args.json.write_text(json.dumps({
             "command": command_line(), "date": today(), "machine": machine(), "cli": args.cli,

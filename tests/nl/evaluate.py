@@ -13,8 +13,8 @@ Verdicts
 How rows are compared (values: see compare.py; numbers within a relative 1e-6)
     keyed    (question sets with `key_column`): only the asked columns count. The key column is
              found in the answer by its name (or the catalog column it projects), the value column by
-             its name, else as the answer's only aggregate column, else its only numeric column other
-             than the key; never the first column by default. Rows compare as a multiset of
+             its name, else as the answer's only other column, its only aggregate column or its only
+             numeric column (besides the key); never the first column by default. Rows compare as a multiset of
              (key[, value]), or as a sequence when `order_matters`.
     scalar   (one gold value and no key): the answer has one row, and the value is in the column of
              the gold's name, its only column, its only aggregate column or its only numeric column.
@@ -501,3 +501,9 @@ def summary(outcomes: list[Outcome]) -> dict[str, float | int]:
     figures["n"] = n
     figures["invalid"] = len(outcomes) - n
     return figures
+
+
+def summary_line(name: str, outcomes: list[Outcome]) -> str:
+    """`name: N questions: right x%, wrong y%, refused z%, clarified w%`."""
+    figures = summary(outcomes)
+    return f"{name}: {figures['n']} questions: " + ", ".join(f"{v} {figures[v]:.1%}" for v in VERDICTS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import hybridq
-from evaluate import HELDOUT, TUNING, VERDICTS, WRONG, Outcome, score_on_sessions, summary
+from evaluate import HELDOUT, TUNING, VERDICTS, WRONG, score_on_sessions, summary_line
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +35,11 @@ def defog(tmp_path_factory, embedder):
     duck.close()
 
 
-def figures_line(name: str, outcomes: list[Outcome]) -> str:
-    f = summary(outcomes)
-    return f"{name}: {f['n']} questions: " + ", ".join(f"{v} {f[v]:.1%}" for v in VERDICTS)
-
-
 def test_defog_heldout(defog):
     sessions, golds = defog
     entries = [e for e in defog_entries() if e.split == HELDOUT]
     outcomes = score_on_sessions(entries, sessions, golds)
-    print("\n" + figures_line("defog held-out", outcomes))
+    print("\n" + summary_line("defog held-out", outcomes))
     assert len(outcomes) == len(entries) > 0
     assert not [o for o in outcomes if o.verdict == "invalid"], "a gold failed to run"
     assert all(o.verdict in VERDICTS for o in outcomes)
@@ -75,7 +70,7 @@ def test_defog_unanswerable(defog):
     for split in (TUNING, HELDOUT):
         part = [o for o in outcomes if o.split == split]
         answered = [o for o in part if o.verdict == WRONG]
-        print(figures_line(f"defog unanswerable {split}", part) + f"; answered (wrong): {len(answered)}")
+        print(summary_line(f"defog unanswerable {split}", part) + f"; answered (wrong): {len(answered)}")
         if split == TUNING:  # held-out questions are reported by number only
             for o in answered:
                 print(f"  {o.id}: {o.question}\n      {' '.join((o.sql or '').split())}")

@@ -9,15 +9,14 @@ import pytest
 import hybridq
 
 from conftest import make_tpch
-from evaluate import RIGHT, evaluate, load_questions, summary
+from evaluate import RIGHT, evaluate, load_questions, summary, summary_line
 
 HERE = Path(__file__).parent
 
 
 def report(name: str, outcomes) -> dict:
     figures = summary(outcomes)
-    print(f"\n{name}: {figures['n']} questions: right {figures['right']:.1%}, wrong {figures['wrong']:.1%}, "
-          f"refused {figures['refused']:.1%}, clarified {figures['clarified']:.1%}")
+    print("\n" + summary_line(name, outcomes))
     for o in outcomes:
         if o.verdict != RIGHT:
             print(f"  [{o.verdict}] {o.id}: {o.question}\n      {o.why}")
