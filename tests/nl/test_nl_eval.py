@@ -8,7 +8,7 @@ import pytest
 
 import hybridq
 
-from conftest import make_tpch
+from tests.conftest import make_tpch
 from evaluate import RIGHT, evaluate, load_questions, summary, summary_line
 
 HERE = Path(__file__).parent

@@ -18,7 +18,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from conftest import make_tpch
+from tests.conftest import make_tpch
 from examples.tpch.generate import TABLES, generate
 from hybridq.catalog.validate import load_catalog, validate_file
 
