@@ -426,6 +426,10 @@ class Composer:
             raise Refusal([unit], {}, f"table {table} has no time_column to group by {unit}")
         if table != self.spec.root:
             self.need_join(table, f"grouping by {unit}")
+        if self.lex.year_column(table, column):
+            if unit != "year":
+                raise Refusal([unit], {}, f"{table}.{column} holds years, so it cannot be grouped by {unit}")
+            return col(table, column), column
         for term in self.catalog.glossary:
             if term.kind != "dimension" or not term.sql:
                 continue
@@ -437,8 +441,11 @@ class Composer:
         return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(table, column)]), unit
 
     def identity(self, table: str) -> list[str]:
-        """Columns that identify a row in an answer: its key and its label."""
+        """Columns that identify a row in an answer: its key and its label; for a table whose rows are
+        finer than what they describe (one row per business and category), its entity key."""
         spec = self.catalog.tables[table]
+        if spec.entity_key:
+            return list(spec.entity_key)
         out = list(spec.primary_key[:1])
         label = self.lex.label_column(table)
         if label not in out:

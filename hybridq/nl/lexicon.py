@@ -178,7 +178,8 @@ def _add_columns(lex: Lexicon, tname: str, table_words: dict) -> None:
         parts = normalize_phrase(cname[len(prefix):] if prefix else cname)
         if prefix:
             lex.add(" ".join(parts), column, DERIVED)
-        elif len(parts) > 1 and parts[0] == stem and parts[-1] not in ("id",):
+        elif len(parts) > 1 and parts[0] == stem and parts[-1] not in ("id", "number", "count", "amount", "total"):
+            # flight_number is not "number": 'the number of meals' is a count, whatever the columns are called
             lex.add(" ".join(parts[1:]), column, DERIVED)
         if len(parts) == 1 and parts[0].endswith("date") and len(parts[0]) > 6 and \
                 (parts[0][:-4],) not in lex.phrases and (parts[0][:-4],) not in table_words:

@@ -288,7 +288,7 @@ class Parser:
             for e in link.elements:
                 tables = self.graph.tables_of(e)
                 score = link.weight(e) + self.graph.coherence(tables, anchors) + self._adjacency(e, link, links)
-                if e.kind == "term" and any(x.kind in ("column", "value") for x in link.elements) and \
+                if e.kind == "term" and any(x.kind in ("column", "value", "table") for x in link.elements) and \
                         not self._modifies_own_table(link, links):
                     score += TERM_OVER_DATA
                 if e.kind == "table" and self.tokens[link.end - 1].lower != self.tokens[link.end - 1].norm:
@@ -637,9 +637,11 @@ class Parser:
         """("top 5", "5 largest", "highest", "most", "least", "most populous"): (descending, N, position).
         A superlative the catalog defines ('largest' ranks states by area) is kept in self.adjective."""
         self.adjective: Element | None = None
+        directions = {k for i in range(len(self.tokens)) for p in DIRECTION_PHRASES if self.match(i, p)
+                      for k in range(i, i + len(p))}
         for i, t in enumerate(self.tokens):
-            if i in self.used or self._semantic_token(i):
-                continue
+            if i in self.used or self._semantic_token(i) or i in directions:
+                continue  # "ordered from highest to lowest" says an order, not a superlative
             link = self.link_at(i)
             adjective = link.elements[0] if link is not None and link.elements[0].kind == "adjective" else None
             word = t.lower
@@ -1500,7 +1502,7 @@ class Parser:
                 if columns:
                     c = self._choose_column(columns, spec)
                     if c.table != spec.entity and not self.graph.up_reachable(spec.entity, c.table) and \
-                            self.lex.numeric(c.table, c.column):
+                            self.lex.numeric(c.table, c.column) and self.catalog.tables[c.table].columns[c.column].unit:
                         # "the 5 suppliers with the most units in stock": a total per supplier
                         words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
                         spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
