@@ -20,7 +20,7 @@ from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, normalize_phrase, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
-from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, PRONOUNS, RELATION_VERBS
+from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, PRESENT, PRONOUNS, RELATION_VERBS
 
 # Words a question may contain without the catalog naming them (general English only, see nl.words).
 STOPWORDS = FUNCTION_WORDS | RELATION_VERBS | ALL_ROWS
@@ -267,6 +267,7 @@ class Parser:
         self.windows = self.linked.windows
         self._semantic()
         spec = self._understand()
+        self._present_words(spec)
         self._check_everything_placed()
         return Parsed(spec, self.provenance, list(self.choices.made))
 
@@ -1405,23 +1406,46 @@ class Parser:
                 raise Refusal([said], {}, f"'{said}': the catalog does not say which date "
                               f"'{self.words(link.start, link.end).text}' happens on",
                               positions=list(range(link.start, link.end)))
+        asked = [spec.measures[0].table] if spec.measures else [spec.entity]
         if k >= 1 and link is None and self.lower[k] in CREATION_VERBS:
+            # "tickets filed last month", "how many tickets did enterprise customers file this year": the
+            # rows made then are the rows asked about (or the table just before the verb)
             owner = next((lk for lk in self.links if lk.end == k and lk.kinds() == {"table"}), None)
-            if owner is not None and self._time_column_of(owner.elements[0].table):
-                self.note(k, k + 1, f"(made: {owner.elements[0].table})")
-                return owner.elements[0].table, self._time_column_of(owner.elements[0].table), None
-        tables = []
-        if spec.measures:
-            tables.append(spec.measures[0].table)
-        tables += [lk.elements[0].table for lk in sorted(self.links, key=lambda lk: -lk.start)
-                   if lk.end <= window.first and lk.kinds() == {"table"}]
-        tables.append(spec.entity)
-        for table in tables:
+            for table in ([owner.elements[0].table] if owner else []) + asked:
+                if self._time_column_of(table):
+                    self.note(k, k + 1, f"(made: {table})")
+                    return table, self._time_column_of(table), None
+        # Without a verb, the window is about the rows asked about, or about the rows named right
+        # before it ('customers with tickets this year'); when those differ, each is a reading.
+        before = next((self._link_table(lk) for lk in sorted(self.links, key=lambda lk: -lk.start)
+                       if lk.end <= window.first and self._link_table(lk)), None)
+        options: dict[tuple[str, str], float] = {}
+        # a total or a count is of the rows the window selects ('revenue from Healthcare customers in 2025')
+        nearby = 0.85 if spec.measures else 1.0
+        for table, score in [(t, 1.0) for t in asked] + ([(before, nearby)] if before else []):
             column = self._time_column_of(table)
-            if column:
-                return table, column, None
-        raise Refusal([self.words(window.first, window.last).text], {},
-                      f"table {spec.entity} has no time_column in the catalog, so a time window cannot be applied")
+            if column and (table, column) not in options:
+                options[(table, column)] = score
+        if not options:
+            for lk in self.links:
+                table = self._link_table(lk)
+                if table and self._time_column_of(table):
+                    options.setdefault((table, self._time_column_of(table)), 0.9)
+        if not options:
+            raise Refusal([self.words(window.first, window.last).text], {},
+                          f"table {spec.entity} has no time_column in the catalog, so a time window cannot be applied")
+        table, column = self.choose(f"whose time is '{self.words(window.first, window.last).text}'", [
+            Option(key, score, f"{key[0]}.{key[1]}") for key, score in options.items()])
+        return table, column, None
+
+    def _link_table(self, link: Link) -> str | None:
+        """The table a linked noun names: a table, or the table of a term naming one ('enterprise customers')."""
+        e = link.elements[0]
+        if e.kind == "table":
+            return e.table
+        if e.kind == "term" and e.head_table:
+            return e.head_table
+        return None
 
     def _time_column_of(self, table: str) -> str | None:
         """The table's time column; without one, its only date column, or each of its dates as a reading."""
@@ -1699,6 +1723,17 @@ class Parser:
                 continue  # a word the catalog names ("open" for open orders) counts even if it is a common word
             out.append(k)
         return out
+
+    def _present_words(self, spec: QuerySpec) -> None:
+        """'still open', 'currently on the Growth plan': a word of the present restates a condition on
+        the rows' state; with no such condition it is left unplaced ('customers we currently have'
+        asks for a state the catalog must define)."""
+        states = [c for c in spec.conditions if c.kind in ("term", "value", "compare")]
+        for k, t in enumerate(self.tokens):
+            if k not in self.used and t.lower in PRESENT and states:
+                self.note(k, k + 1, "(as of now)")
+            elif k not in self.used and self.match(k, ("right", "now")) and states:
+                self.note(k, k + 2, "(as of now)")
 
     def _check_everything_placed(self) -> None:
         positions = self._unplaced_positions()

@@ -25,11 +25,14 @@ QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "where", "when
 # Verbs and phrases of asking: "show me", "give me the list of", "I want to know".
 ASKING = {"show", "list", "give", "tell", "display", "find", "return", "see", "let", "please", "need", "want", "know",
           "fetch", "retrieve", "provide", "name", "identify", "get", "pull", "lookup", "look", "up", "report", "kindly",
-          "hey", "hi", "hello", "thanks", "thank", "ok", "okay", "just", "currently", "right", "now"}
+          "hey", "hi", "hello", "thanks", "thank", "ok", "okay", "just"}
 # Words that restate "everything in the table": they may leave the SQL unchanged. A catalog adds
 # its own ("in the us" for data about one country) under `nl: {all_rows: [...]}`.
-ALL_ROWS = {"all", "total", "overall", "altogether", "combined", "entire", "whole", "ever", "still", "currently",
-            "existing", "exist", "exists", "there", "available", "recorded", "stored", "listed", "known"}
+ALL_ROWS = {"all", "total", "overall", "altogether", "combined", "entire", "whole", "ever", "exist", "exists", "there",
+            "recorded", "stored", "listed", "known"}
+# Words of the present ("currently", "still"): they restate a condition on the rows' state ('still
+# open'), and without one they ask for one the catalog must define ('customers we currently have').
+PRESENT = {"currently", "still", "now", "presently", "today", "existing", "current"}
 
 FUNCTION_WORDS = ARTICLES | PRONOUNS | DETERMINERS | PREPOSITIONS | CONJUNCTIONS | AUXILIARIES | QUESTION_WORDS | ASKING
 # Verbs that only say a row belongs to, or was made by, another: the relationship between the two
@@ -55,4 +58,6 @@ RELATION_VERBS = {"have", "has", "had", "having", "own", "owns", "owned", "hold"
 # Verbs that create the row they describe: a time window after them is the row's time column
 # ("tickets filed last month"). Other verbs ("cancelled in 2025") need the catalog to say which date they mean.
 CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "created", "written", "sent", "logged",
-                  "added", "registered", "recorded", "entered", "received", "came", "issued", "published", "posted"}
+                  "added", "registered", "recorded", "entered", "received", "came", "issued", "published", "posted",
+                  "file", "make", "submit", "place", "raise", "open", "create", "write", "send", "log", "add",
+                  "register", "record", "enter", "receive", "come", "issue", "publish", "post"}
