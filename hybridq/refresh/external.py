@@ -10,6 +10,7 @@ nothing stored: the problem is recorded and the next refresh tries again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -65,7 +66,7 @@ def fetch_external(store, table: str, scratch: duckdb.DuckDBPyConnection):
     spec = catalog.tables[table]
     source = catalog.sources[spec.source]
     state = load_state(store, table)
-    fingerprint = source.model_dump_json(exclude={"refresh"})
+    fingerprint = hashlib.sha1(source.model_dump_json(exclude={"refresh"}).encode()).hexdigest()[:16]
     if state.get("source") != fingerprint:  # the source's definition changed: read it again whole
         state = {}
     live = store.live_sources.setdefault(table, {})
@@ -87,7 +88,9 @@ def fetch_external(store, table: str, scratch: duckdb.DuckDBPyConnection):
         health.last_error_at = dt.datetime.now()
     else:
         health.last_success = dt.datetime.now()
-    scope = [label] if read.complete and not read.failed else []
+    scope = [] if read.failed else [label]
+    if not read.complete:  # only changes: rows the read did not bring are not deleted
+        read.partial.add(label)
     record = _record(store, table, spec.primary_key, read, state)
     if not read.failed:
         record.state["source"] = fingerprint

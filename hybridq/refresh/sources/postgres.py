@@ -154,10 +154,13 @@ class PostgresSource:
                 return "the table has no primary key (deletes would not say which row)"
             if not set(self.keys) <= set(columns):
                 return f"the catalog key ({', '.join(self.keys)}) is not the table's identity ({', '.join(columns)})"
-        if not _one(conn, "SELECT count(*) FROM pg_publication WHERE pubname = %s", [self.slot]):
+        exists = _one(conn, "SELECT count(*) FROM pg_publication WHERE pubname = %s", [self.slot])
+        covers = _one(conn, "SELECT count(*) FROM pg_publication_rel WHERE prpubid = (SELECT oid FROM pg_publication "
+                      "WHERE pubname = %s) AND prrelid = %s", [self.slot, oid])
+        if not covers:  # new, or the table was dropped and created again since
+            verb = "ALTER PUBLICATION {} SET TABLE {}" if exists else "CREATE PUBLICATION {} FOR TABLE {}"
             try:
-                conn.execute(sql.SQL("CREATE PUBLICATION {} FOR TABLE {}").format(
-                    sql.Identifier(self.slot), _table_identifier(opts.table)))
+                conn.execute(sql.SQL(verb).format(sql.Identifier(self.slot), _table_identifier(opts.table)))
             except psycopg.Error as exc:
                 return f"cannot create a publication ({_first_line(exc)})"
         return None
