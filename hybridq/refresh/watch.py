@@ -34,11 +34,14 @@ class Watcher:
         catalog = session.catalog
         self.watched: dict[str, object] = {}  # table -> matcher of its source's files
         self.polled: dict[str, float] = {}  # table -> interval
+        self.streamed: list[str] = []  # PostgreSQL tables followed by logical replication
         roots: set[Path] = set()
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
-            if source.refresh.mode == "watch":
-                self.watched[table] = _matcher(catalog.base_dir, source.path)
+            if source.refresh.mode == "stream":
+                self.streamed.append(table)
+            elif source.refresh.mode == "watch":
+                self.watched[table] = _matcher(catalog.base_dir, source.path, sqlite=source.kind == "sqlite")
                 roots.add(watch_root(catalog.base_dir, source.path))
             elif source.refresh.mode == "poll":
                 self.polled[table] = source.refresh.interval_seconds
@@ -54,8 +57,31 @@ class Watcher:
         next_poll = {t: time.monotonic() + i for t, i in self.polled.items()}
         warm_up = threading.Thread(target=self._warm_up, daemon=True)
         warm_up.start()
+        self.following = {t: threading.Event() for t in self.streamed}  # set once a stream is caught up
+        streams = [threading.Thread(target=self._follow, args=(t,), name=f"hybridq-stream-{t}", daemon=True)
+                   for t in self.streamed]
+        for thread in streams:
+            thread.start()
+        try:
+            self._watch(warm_up, next_poll)
+        finally:
+            self.stop.set()
+            for thread in streams:
+                thread.join(timeout=10)
+
+    def _follow(self, table: str) -> None:
+        from hybridq.refresh.sources.postgres import follow
+
+        follow(self.session, table, self.stop, lambda line: self.log(f"{_now()} {line}"), self.following[table])
+
+    def _streams_ready(self) -> bool:
+        return all(e.is_set() for e in self.following.values())
+
+    def _watch(self, warm_up: threading.Thread, next_poll: dict[str, float]) -> None:
         if not self.roots:
             warm_up.join()
+            while not self._streams_ready() and not self.stop.wait(0.05):
+                pass
             self.ready()
             while not self.stop.wait(0.2):
                 self._poll(next_poll)
@@ -66,7 +92,7 @@ class Watcher:
         for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
                                         step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
-            if not announced and not warm_up.is_alive():
+            if not announced and not warm_up.is_alive() and self._streams_ready():
                 announced = True
                 self.ready()
             if changes:
@@ -126,9 +152,13 @@ class Watcher:
             self.log(f"{_now()} {report.summary()} [poll]")
 
 
-def _matcher(base_dir: Path, pattern: str) -> Callable[[str], bool]:
-    """Whether a changed path is one of the source's files (the catalog's folder taken literally)."""
+def _matcher(base_dir: Path, pattern: str, sqlite: bool = False) -> Callable[[str], bool]:
+    """Whether a changed path is one of the source's files (the catalog's folder taken literally);
+    a SQLite database is also changed through its write-ahead log and journal."""
     full = os.path.normpath(resolve(base_dir, pattern))
+    if sqlite:
+        names = {full, full + "-wal", full + "-journal"}
+        return lambda path: os.path.normpath(path) in names
     if not is_pattern(pattern):
         return lambda path: os.path.normpath(path) == full
     root, rest = split_pattern(base_dir, pattern)

@@ -372,7 +372,7 @@ class PostgresSource:
         return bool(waiting)
 
 
-def follow(session, table: str, stop: threading.Event, log) -> None:
+def follow(session, table: str, stop: threading.Event, log, following: threading.Event | None = None) -> None:
     """Watch mode for a `mode: stream` PostgreSQL source: apply each transaction as it arrives."""
     from hybridq.refresh.external import health_of, load_state
 
@@ -386,9 +386,13 @@ def follow(session, table: str, stop: threading.Event, log) -> None:
             handle = live.get("postgres")
             if handle is None or handle.capture != "replication":
                 interval = session.catalog.sources[session.catalog.tables[table].source].refresh.interval_seconds
+                if following is not None:
+                    following.set()
                 stop.wait(interval)  # no replication here: read again on the interval
                 continue
             handle.start_streaming(load_state(session.store, table)["lsn"])
+            if following is not None:
+                following.set()
             backoff = 0.5
             while not stop.is_set():
                 if handle.stream_step(0.2, health_of(live)):
@@ -397,6 +401,8 @@ def follow(session, table: str, stop: threading.Event, log) -> None:
                         log(report.summary())
         except Exception as exc:  # a lost connection: catch up from the store's position and stream again
             log(f"{table}: replication stream interrupted: {exc}")
+            if following is not None:
+                following.set()  # watch on; the stream is tried again
             stop.wait(backoff)
             backoff = min(backoff * 2, 30.0)
         finally:
