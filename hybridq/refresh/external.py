@@ -184,10 +184,12 @@ def load_state(store, table: str) -> dict:
     return json.loads(row[0][0]) if row and row[0][0] else {}
 
 
-def rows_from_records(ctx: ReadContext, records: list[dict], label: str) -> SourceRead:
-    """Typed rows from plain records (mappings), each reported by its position when it is bad."""
+def rows_from_records(ctx: ReadContext, records: list[dict]) -> SourceRead:
+    """Typed rows from plain records (mappings), each reported by its position when it is bad.
+    Their `_file` is the source's label (one per source: the diff's scope)."""
     from hybridq.refresh.sources.base import typed_from_records
 
+    label = ctx.live.get("label") or source_label(ctx.source)
     good, lines, issues = [], [], []
     for number, record in enumerate(records, start=1):
         if not isinstance(record, dict):

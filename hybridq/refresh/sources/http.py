@@ -40,7 +40,7 @@ def read_http(ctx: ReadContext, files: list[str]) -> SourceRead:
             records.extend(found)
             if _last_page(opts.pagination, found):
                 break
-    return rows_from_records(ctx, records, opts.url)
+    return rows_from_records(ctx, records)
 
 
 def _pages(client: httpx.Client, opts):

@@ -174,7 +174,7 @@ class PostgresSource:
     def _read_all(self, ctx: ReadContext, conn, where: sql.Composable | None = None, params=None) -> SourceRead:
         from hybridq.refresh.external import rows_from_records
 
-        return rows_from_records(ctx, _text_records(conn, self._select(where), params), ctx.live.get("label", self.name))
+        return rows_from_records(ctx, _text_records(conn, self._select(where), params))
 
     # -- watermark --------------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class PostgresSource:
         from hybridq.refresh.external import rows_from_records
 
         records = _text_records(conn, query, ["\x1f".join(k) for k in keys])
-        return rows_from_records(ctx, records, ctx.live.get("label", self.name))
+        return rows_from_records(ctx, records)
 
     # -- replication ------------------------------------------------------------------------------
 
@@ -307,8 +307,7 @@ class PostgresSource:
         upserts = {k: v for k, (op, v) in net.items() if op == "upsert"}
         unchanged = [list(k) for k, v in upserts.items() if any(x is UNCHANGED for x in v.values())]
         records = [v for v in upserts.values() if not any(x is UNCHANGED for x in v.values())]
-        read = rows_from_records(ctx, [{c: v.get(c) for c in self.columns} for v in records],
-                                 ctx.live.get("label", self.name))
+        read = rows_from_records(ctx, [{c: v.get(c) for c in self.columns} for v in records])
         if unchanged:  # a large value the update left alone is not sent: read the row as it is now
             more = self._rows_by_key(ctx, conn, unchanged)
             read.rows, read.issues = pa.concat_tables([read.rows, more.rows]), read.issues + more.issues

@@ -21,7 +21,7 @@ def read_python(ctx: ReadContext, files: list[str]) -> SourceRead:
     opts = ctx.source.python
     function = load_function(opts.function, str(ctx.base_dir))
     result = function(**opts.args)
-    return rows_from_records(ctx, list(_records(result)), opts.function)
+    return rows_from_records(ctx, list(_records(result)))
 
 
 def load_function(spec: str, folder: str):

@@ -20,7 +20,6 @@ def read_sqlite(ctx: ReadContext, files: list[str]) -> SourceRead:
 
     opts = ctx.source.sqlite
     path = absolute(ctx.base_dir, ctx.source.path)
-    label = ctx.source.path
     stamp = _stamp(path)
     if stamp is None:
         raise FileNotFoundError(f"no SQLite database at {path}")
@@ -38,7 +37,7 @@ def read_sqlite(ctx: ReadContext, files: list[str]) -> SourceRead:
         records = [dict(zip(names, row)) for row in cursor]
     finally:
         con.close()
-    read = rows_from_records(ctx, [{k: _plain(v) for k, v in r.items()} for r in records], label)
+    read = rows_from_records(ctx, [{k: _plain(v) for k, v in r.items()} for r in records])
     read.state = {**ctx.state, "stamp": stamp}
     return read
 
@@ -53,7 +52,8 @@ def _stamp(path) -> list | None:
             if not suffix:
                 return None
             continue
-        out += [st.st_mtime_ns, st.st_size]
+        if st.st_size or not suffix:  # an empty log holds nothing (opening the database may create one)
+            out += [st.st_mtime_ns, st.st_size]
     return out
 
 
