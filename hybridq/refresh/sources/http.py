@@ -96,12 +96,26 @@ def _get(client: httpx.Client, url: str, headers: dict, number: int, shown: str)
         raise SourceError(f"{where}: the response is not valid JSON ({exc})") from None
 
 
+class _Environment:
+    """`env` in templates: the process environment; a missing variable is named, not left empty."""
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return os.environ[name]
+        except KeyError:
+            raise SourceError(f"environment variable {name} is not set",
+                              hint=f"export {name}=... before running hybridq; secrets are read from the environment") from None
+
+    __getitem__ = __getattr__
+
+
 def render(template: str, variables: dict) -> str:
     try:
-        return _ENV.from_string(template).render(**variables, env=os.environ)
+        return _ENV.from_string(template).render(**variables, env=_Environment())
     except jinja2.UndefinedError as exc:
-        raise SourceError(f"template {template!r}: {exc.message}",
-                          hint="set the environment variable it names, e.g. export MY_TOKEN=...") from None
+        raise SourceError(f"template {template!r}: {exc.message}") from None
 
 
 _MISSING = object()
