@@ -66,7 +66,7 @@ class PostgresServer:
             options = " ".join([
                 "-c listen_addresses=127.0.0.1", f"-p {self.port}", f"-c unix_socket_directories={self.dir}",
                 "-c wal_level=logical", "-c max_replication_slots=20", "-c max_wal_senders=20",
-                "-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off", "-c wal_sender_timeout=60s"])
+                "-c fsync=off", "-c full_page_writes=off", "-c wal_sender_timeout=60s"])
             self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "server.log"), "-w",
                       "-t", "60", "start")
         except subprocess.CalledProcessError as exc:

@@ -179,6 +179,8 @@ class PostgresSource:
     # -- watermark --------------------------------------------------------------------------------
 
     def _read_watermark(self, ctx: ReadContext, conn) -> SourceRead:
+        from hybridq.refresh.external import rows_from_records
+
         column = self.opts.watermark_column
         state = ctx.state
         now = time.time()
@@ -186,17 +188,17 @@ class PostgresSource:
             read = self._read_all(ctx, conn)
             read.state = {"capture": "watermark", "watermark": _max_text(read.rows, column), "swept_at": now}
             return read
-        read = self._read_all(ctx, conn, sql.SQL(" WHERE {} >= %s").format(sql.Identifier(column)), [state["watermark"]]) \
-            if state["watermark"] is not None else self._read_all(ctx, conn)
-        read.complete = False
-        read.state = {**state, "watermark": _max_text(read.rows, column) or state["watermark"]}
+        where = sql.SQL(" WHERE {} >= %s").format(sql.Identifier(column)) if state["watermark"] is not None else None
+        records = _text_records(conn, self._select(where), [state["watermark"]] if where else None)
+        deleted = None
         if now - state.get("swept_at", 0) >= self.opts.sweep_seconds:
             stale, deleted = self._sweep(ctx, conn, column)
-            if stale:
-                more = self._rows_by_key(ctx, conn, stale)
-                read.rows = pa.concat_tables([read.rows, more.rows])
-                read.issues += more.issues
-            read.deleted = deleted
+            have = {tuple(r[k] for k in self.keys) for r in records}
+            records += self._records_by_key(conn, [k for k in stale if tuple(k) not in have])
+        read = rows_from_records(ctx, records)
+        read.complete, read.deleted = False, deleted
+        read.state = {**state, "watermark": _max_text(read.rows, column) or state["watermark"]}
+        if deleted is not None:
             read.state["swept_at"] = now
         return read
 
@@ -218,16 +220,13 @@ class PostgresSource:
         gone = [r for r in stored.select(self.keys).to_pylist() if key_text(r, self.keys) not in seen]
         return stale, pa.Table.from_pylist(gone, schema=stored.select(self.keys).schema)
 
-    def _rows_by_key(self, ctx: ReadContext, conn, keys: list[list[str]]) -> SourceRead:
+    def _records_by_key(self, conn, keys: list[list[str]]) -> list[dict]:
         """The current rows with these keys (text values as PostgreSQL prints them)."""
+        if not keys:
+            return []
         joined = sql.SQL(" || chr(31) || ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in self.keys)
-        where = sql.SQL(" WHERE {} = ANY(%s::text[])").format(joined)
-        inner = self._select()
-        query = sql.SQL("SELECT * FROM ({}) AS k{}").format(inner, where)
-        from hybridq.refresh.external import rows_from_records
-
-        records = _text_records(conn, query, ["\x1f".join(k) for k in keys])
-        return rows_from_records(ctx, records)
+        query = sql.SQL("SELECT * FROM ({}) AS k WHERE {} = ANY(%s::text[])").format(self._select(), joined)
+        return _text_records(conn, query, [["\x1f".join(k) for k in keys]])
 
     # -- replication ------------------------------------------------------------------------------
 
@@ -306,11 +305,10 @@ class PostgresSource:
                 net[self._key(change.new)] = ("upsert", change.new)
         upserts = {k: v for k, (op, v) in net.items() if op == "upsert"}
         unchanged = [list(k) for k, v in upserts.items() if any(x is UNCHANGED for x in v.values())]
-        records = [v for v in upserts.values() if not any(x is UNCHANGED for x in v.values())]
-        read = rows_from_records(ctx, [{c: v.get(c) for c in self.columns} for v in records])
-        if unchanged:  # a large value the update left alone is not sent: read the row as it is now
-            more = self._rows_by_key(ctx, conn, unchanged)
-            read.rows, read.issues = pa.concat_tables([read.rows, more.rows]), read.issues + more.issues
+        records = [{c: v.get(c) for c in self.columns} for v in upserts.values()
+                   if not any(x is UNCHANGED for x in v.values())]
+        # a large value an update left alone is not sent: such rows are read as they are now
+        read = rows_from_records(ctx, records + self._records_by_key(conn, unchanged))
         gone = [dict(zip(self.keys, k)) for k, (op, _v) in net.items() if op == "delete"]
         typed, _ = typed_from_records(ctx, gone, ["delete"] * len(gone), [None] * len(gone))
         read.complete, read.deleted, read.state = False, typed.select(self.keys), new_state
