@@ -287,6 +287,7 @@ class Alerts:
     # -- status ----------------------------------------------------------------------------------
 
     def status(self) -> list[AlertStatus]:
+        """Every standing query of this process, and the catalog's alerts even before they were loaded."""
         con = self.store.db.cursor()
         try:
             state = {r[0]: r for r in con.execute(
@@ -297,7 +298,12 @@ class Alerts:
             con.close()
         out = []
         failures = self._dispatcher.failures if self._dispatcher else {}
-        for name, q in self.queries.items():
+        queries = dict(self.queries)
+        for alert in self.store.catalog.alerts:
+            if alert.name not in queries:
+                queries[alert.name] = StandingQuery(alert.name, alert.sql or f"question: {alert.question}", alert.key,
+                                                    _tables_or_none(alert.sql, self.store.catalog), alert.notify)
+        for name, q in queries.items():
             _, evaluated, changed, added, removed = state.get(name, (name, None, None, 0, 0))
             error = q.last_error or failures.get(name)
             out.append(AlertStatus(name, q.sql, sorted(q.tables), q.describe_targets(), evaluated, changed,
@@ -393,6 +399,13 @@ class WebhookDispatcher:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=10)
+
+
+def _tables_or_none(sql: str | None, catalog) -> set[str]:
+    try:
+        return tables_read(sql, catalog) if sql else set()
+    except HybridqError:
+        return set()
 
 
 class _Refused(Exception):
