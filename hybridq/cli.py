@@ -176,6 +176,28 @@ def refresh(catalog_file, watch, tables):
                 f"watching {catalog_file}; queries from other terminals are answered by this process (Ctrl-C stops)"))
 
 
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--table", "tables", multiple=True, help="Only these tables.")
+@friendly
+def release(catalog_file, tables):
+    """Drop the replication slots and publications PostgreSQL sources made for this store.
+
+    Run it before removing a PostgreSQL source from the catalog: a slot keeps WAL on the server
+    until it is dropped. The next refresh of those tables reads them whole again.
+
+    \b
+    hybridq release catalogs/acme.yaml --table tickets
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        if not hasattr(hq, "release_sources"):
+            raise HybridqError(f"the store is in use by process {hq.owner_pid}", hint="stop it, then release")
+        done = hq.release_sources(list(tables) or None)
+    out.print("\n".join(done) or "nothing to release", markup=False)
+
+
 def _print_report(report) -> None:
     for source, issue in report.issues:
         err.print(f"{source}: {issue.format()}", style="yellow", markup=False)

@@ -116,6 +116,14 @@ class Session:
         finally:
             alerts.log = None
 
+    def release_sources(self, tables: list[str] | None = None) -> list[str]:
+        """Drop what sources keep on their servers for this store (PostgreSQL replication slots and
+        publications), e.g. before a source is removed from the catalog; what was dropped. The next
+        refresh of those tables reads them whole again."""
+        from hybridq.refresh.sources.postgres import release
+
+        return release(self, tables)
+
     def maintain(self) -> list[str]:
         """Compact the vector tables and remove Lance versions no open snapshot needs."""
         return self.store.maintain()

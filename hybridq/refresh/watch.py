@@ -83,7 +83,7 @@ class Watcher:
             while not self._streams_ready() and not self.stop.wait(0.05):
                 pass
             self.ready()
-            while not self.stop.wait(0.2):
+            while not self.stop.wait(_until_due(next_poll)):
                 self._poll(next_poll)
             return
         announced = False
@@ -164,6 +164,12 @@ def _matcher(base_dir: Path, pattern: str, sqlite: bool = False) -> Callable[[st
     root, rest = split_pattern(base_dir, pattern)
     regex = re.compile(re.escape(str(root) + os.sep) + template_regex(rest).pattern.lstrip("^"))
     return lambda path: regex.match(os.path.normpath(path)) is not None
+
+
+def _until_due(next_poll: dict[str, float]) -> float:
+    """How long to sleep before the next poll is due (a short interval is kept, at most 0.2 s)."""
+    soonest = min(next_poll.values(), default=time.monotonic() + 0.2)
+    return min(0.2, max(0.005, soonest - time.monotonic()))
 
 
 def _existing(path: Path) -> Path:

@@ -127,7 +127,26 @@ def test_replication_inserts_updates_deletes(pg, tmp_path, monkeypatch, embedder
         assert 2 not in tickets(hq) and tickets(hq)[20][0] == "Globex Corp"
         assert not hq.refresh().changed  # nothing new: nothing written
         assert hq.status().table("tickets").lag_bytes is not None
+        assert len(slot_of(pg.dsn, catalog)) == 1
+        released = hq.release_sources()
+        assert [line.split(" ", 2)[2].split(" hybridq_")[0] for line in released] == ["replication slot", "publication"]
+        assert slot_of(pg.dsn, catalog) == []
+        report = hq.refresh()  # copied again, with a new slot; the rows are the same, so nothing changes
+        assert report.tables["tickets"].inserted == 0 and len(slot_of(pg.dsn, catalog)) == 1
+        assert set(tickets(hq)) == {1, 4, 20}
+
+
+def test_capture_changed_drops_the_slot(pg, tmp_path, monkeypatch, embedder):
+    make_table(pg.dsn, "tickets_switch")
+    catalog = project(tmp_path, monkeypatch, pg.dsn, "tickets_switch")
+    with hybridq.connect(catalog, embedder=embedder) as hq:
+        hq.refresh()
     assert len(slot_of(pg.dsn, catalog)) == 1
+    catalog.write_text(catalog.read_text().replace("capture: auto", "capture: full"))
+    with hybridq.connect(catalog, embedder=embedder) as hq:
+        hq.refresh()
+        assert hq.status().table("tickets").capture == "full"
+    assert slot_of(pg.dsn, catalog) == []
 
 
 def test_watermark_without_replication_privilege(pg, tmp_path, monkeypatch, embedder):

@@ -15,6 +15,7 @@ Credentials come from the environment (`dsn_env` and libpq's PG* variables), nev
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -98,7 +99,11 @@ class PostgresSource:
         try:
             conn = self._connection()
             if self.capture is None:
-                self.capture, detail = self._choose_capture(conn)
+                capture, detail = self._choose_capture(conn)
+                if capture != "replication":  # a slot of an earlier capture would keep WAL on the server for nothing
+                    with contextlib.suppress(psycopg.Error, SourceError):
+                        self.release(conn)
+                self.capture = capture
                 health = health_of(ctx.live)
                 health.capture, health.detail = self.capture, detail
             if self.capture == "replication":
@@ -164,6 +169,20 @@ class PostgresSource:
             except psycopg.Error as exc:
                 return f"cannot create a publication ({_first_line(exc)})"
         return None
+
+    def release(self, conn=None) -> list[str]:
+        """Drop the slot and publication this source made on the server (what was dropped)."""
+        self.stop_streaming()
+        conn = conn or self._connection()
+        dropped = []
+        if self._slot_ready(conn):
+            conn.execute("SELECT pg_drop_replication_slot(%s)", [self.slot])
+            dropped.append(f"replication slot {self.slot}")
+        if _one(conn, "SELECT count(*) FROM pg_publication WHERE pubname = %s", [self.slot]):
+            conn.execute(sql.SQL("DROP PUBLICATION {}").format(sql.Identifier(self.slot)))
+            dropped.append(f"publication {self.slot}")
+        self.capture = None
+        return dropped
 
     def _select(self, where: sql.Composable | None = None) -> sql.Composed:
         cols = sql.SQL(", ").join(sql.Identifier(c) for c in self.columns)
@@ -446,3 +465,31 @@ def _one(conn, query: str, params=None):
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def release(session, tables: list[str] | None = None) -> list[str]:
+    """Session.release_sources: drop the slots and publications of these PostgreSQL tables, and
+    forget their position so the next refresh copies them again."""
+    from hybridq.refresh.sources.base import ReadContext
+
+    catalog, store = session.catalog, session.store
+    done = []
+    with store.write_lock:
+        for table in tables or list(catalog.tables):
+            source = catalog.sources[catalog.tables[table].source]
+            if source.kind != "postgres":
+                continue
+            live = store.live_sources.setdefault(table, {})
+            live.update(store_dir=str(store.directory), table=table)
+            handle = live.get("postgres") or PostgresSource(
+                ReadContext(catalog.tables[table].source, source, catalog.tables[table], catalog.base_dir,
+                            store.scratch(), live=live))
+            try:
+                done += [f"{table}: dropped {what}" for what in handle.release()]
+            except psycopg.Error as exc:
+                raise SourceError(f"{table}: PostgreSQL: {_first_line(exc)}") from None
+            finally:
+                handle.close()
+                live.pop("postgres", None)
+            store.db.execute("DELETE FROM _hq.source_state WHERE table_name = ?", [table])
+    return done
