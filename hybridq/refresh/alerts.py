@@ -16,7 +16,6 @@ import datetime as dt
 import hashlib
 import json
 import threading
-import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import time
 from dataclasses import asdict, dataclass, field
 
 import duckdb
@@ -199,7 +198,3 @@ def rows_from_records(ctx: ReadContext, records: list[dict]) -> SourceRead:
         lines.append(number)
     typed, bad = typed_from_records(ctx, good, [label] * len(good), lines)
     return SourceRead(typed, issues + bad)
-
-
-def elapsed_since(started: float) -> float:
-    return time.perf_counter() - started

@@ -34,6 +34,8 @@ class JsonAPI:
         self.fail: dict[str, str] = {}  # path with query -> "500", "slow", "malformed"
         self.requests: list[dict] = []
         self.hook_failures = 0  # POSTs to answer with 500 before accepting
+        self.hook_gate = threading.Event()  # POSTs wait until it is set
+        self.hook_gate.set()
         self.accepted: list[dict] = []
         api = self
 
@@ -67,6 +69,7 @@ class JsonAPI:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 record = {"path": self.path, "headers": dict(self.headers), "body": json.loads(body)}
                 api.requests.append(record)
+                api.hook_gate.wait(30)
                 if api.hook_failures > 0:
                     api.hook_failures -= 1
                     return self._send(500, b"{}")

@@ -13,7 +13,6 @@ import threading
 import time
 
 import psycopg
-import pytest
 
 import hybridq
 

@@ -78,12 +78,16 @@ def check_table_or_query(ctx: RuleContext) -> Iterator[Issue]:
             yield ctx.issue(block + ("query",), "the query must be a SELECT", "write SELECT ... FROM ...")
 
 
-def check_postgres_capture(ctx: RuleContext) -> Iterator[Issue]:
+def _options(ctx: RuleContext, kind: str):
+    """(source name, its option block, the block's YAML path) of every source of `kind` that has one."""
     for name, source in ctx.catalog.sources.items():
-        opts = source.postgres
-        if source.kind != "postgres" or opts is None:
-            continue
-        block = ("sources", name, "postgres")
+        opts = getattr(source, kind)
+        if source.kind == kind and opts is not None:
+            yield name, opts, ("sources", name, kind)
+
+
+def check_postgres_capture(ctx: RuleContext) -> Iterator[Issue]:
+    for name, opts, block in _options(ctx, "postgres"):
         if opts.capture == "watermark" and not opts.watermark_column:
             yield ctx.issue(block + ("capture",), "capture: watermark needs a watermark_column",
                             "name a column set on every insert and update, e.g. watermark_column: updated_at")
@@ -108,11 +112,7 @@ def check_postgres_capture(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def check_http_options(ctx: RuleContext) -> Iterator[Issue]:
-    for name, source in ctx.catalog.sources.items():
-        opts = source.http
-        if source.kind != "http" or opts is None:
-            continue
-        block = ("sources", name, "http")
+    for _name, opts, block in _options(ctx, "http"):
         variables = yield from _template_issues(ctx, block + ("url",), opts.url)
         style = opts.pagination.style
         wanted = PAGE_VARIABLES.get(style)
@@ -130,13 +130,10 @@ def check_http_options(ctx: RuleContext) -> Iterator[Issue]:
 
 
 def check_python_functions(ctx: RuleContext) -> Iterator[Issue]:
-    for name, source in ctx.catalog.sources.items():
-        opts = source.python
-        if source.kind != "python" or opts is None:
-            continue
+    for _name, opts, block in _options(ctx, "python"):
         module = opts.function.split(":", 1)[0]
         if not _module_exists(module, str(ctx.base_dir)):
-            yield ctx.issue(("sources", name, "python", "function"), f"module '{module}' cannot be found",
+            yield ctx.issue(block + ("function",), f"module '{module}' cannot be found",
                             "the module must be installed or sit next to the catalog file")
 
 

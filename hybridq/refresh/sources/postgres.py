@@ -253,8 +253,10 @@ class PostgresSource:
         state = ctx.state
         if self.streaming:
             with self.lock:
-                txns, self.pending = self.pending, []
-            return self._apply(ctx, conn, txns, state)
+                txns = list(self.pending)
+            read = self._apply(ctx, conn, txns, state)
+            read.on_commit = _then(read.on_commit, lambda: self._taken(len(txns)))
+            return read
         if state.get("slot") != self.slot or "lsn" not in state or not self._slot_ready(conn):
             return self._snapshot(ctx, conn)
         rows = conn.execute(
@@ -333,6 +335,12 @@ class PostgresSource:
         read.complete, read.deleted, read.state = False, typed.select(self.keys), new_state
         read.on_commit = lambda: self._applied(conn, last)
         return read
+
+    def _taken(self, count: int) -> None:
+        """The first `count` streamed transactions are in the store: they leave the queue (not
+        before, so a refresh that fails applies them again)."""
+        with self.lock:
+            del self.pending[:count]
 
     def _key(self, values: dict | None) -> tuple:
         return tuple((values or {}).get(k) for k in self.keys)
@@ -425,6 +433,15 @@ def follow(session, table: str, stop: threading.Event, log, following: threading
             handle = live.get("postgres")
             if handle is not None:
                 handle.stop_streaming()
+
+
+def _then(first, second):
+    """One callback that runs `first` (if any), then `second`."""
+    def both() -> None:
+        if first is not None:
+            first()
+        second()
+    return both
 
 
 def _text_records(conn, query, params) -> list[dict]:
