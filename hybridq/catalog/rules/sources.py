@@ -63,7 +63,7 @@ def check_source_paths(ctx: RuleContext) -> Iterator[Issue]:
 
 def check_document_templates(ctx: RuleContext) -> Iterator[Issue]:
     for name, source in ctx.catalog.sources.items():
-        if source.kind != "documents":
+        if source.kind != "documents" or source.path is None:
             continue
         fields = template_fields(source.path)
         for field in fields:

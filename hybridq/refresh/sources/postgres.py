@@ -331,8 +331,9 @@ class PostgresSource:
         # a large value an update left alone is not sent: such rows are read as they are now
         read = rows_from_records(ctx, records + self._records_by_key(conn, unchanged))
         gone = [dict(zip(self.keys, k)) for k, (op, _v) in net.items() if op == "delete"]
-        typed, _ = typed_from_records(ctx, gone, ["delete"] * len(gone), [None] * len(gone))
-        read.complete, read.deleted, read.state = False, typed.select(self.keys), new_state
+        if gone:
+            read.deleted = typed_from_records(ctx, gone, ["delete"] * len(gone), [None] * len(gone))[0].select(self.keys)
+        read.complete, read.state = False, new_state
         read.on_commit = lambda: self._applied(conn, last)
         return read
 
