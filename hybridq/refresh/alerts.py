@@ -178,6 +178,8 @@ class Alerts:
     @staticmethod
     def _question_sql(session, alert: Alert) -> str:
         answer = session.ask(alert.question)
+        if getattr(answer, "clarification", None):  # several readings: an alert must mean one thing
+            raise _Refused(answer.reason or f"it needs a clarification: {answer.clarification}")
         if answer.refused or not answer.sql:
             raise _Refused(answer.reason or "no SQL was composed")
         return answer.sql

@@ -276,3 +276,17 @@ def test_stream_mode_applies_each_transaction(pg, tmp_path, monkeypatch, embedde
             stop.set()
             watcher.join(30)
         assert not watcher.is_alive()
+
+
+def test_a_query_cannot_write(pg, tmp_path, monkeypatch, embedder):
+    make_table(pg.dsn, "tickets_ro")
+    run_sql(pg.dsn, "DROP SEQUENCE IF EXISTS ro_seq", "CREATE SEQUENCE ro_seq")
+    monkeypatch.setenv("PGSRC_DSN", pg.dsn)
+    (tmp_path / "catalog.yaml").write_text(CATALOG.format(
+        env="PGSRC_DSN", table="x", capture="full", mode="manual", sweep=300).replace(
+        "table: x", "query: \"SELECT * FROM tickets_ro WHERE nextval('ro_seq') > 0\""))
+    with hybridq.connect(tmp_path / "catalog.yaml", embedder=embedder) as hq:
+        report = hq.refresh()
+        assert "read-only transaction" in report.issues[0][1].message
+    with psycopg.connect(pg.dsn) as con:
+        assert con.execute("SELECT last_value, is_called FROM ro_seq").fetchone() == (1, False)

@@ -446,9 +446,18 @@ def _then(first, second):
 
 
 def _text_records(conn, query, params) -> list[dict]:
-    """Rows as {column: text} in PostgreSQL's text output (the form replication sends)."""
+    """Rows as {column: text} in PostgreSQL's text output (the form replication sends), read in a
+    read-only transaction: a source's query cannot change the server."""
     cur = conn.cursor()
-    cur.execute(query, params)
+    own = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    if own:
+        cur.execute("BEGIN READ ONLY")
+    try:
+        cur.execute(query, params)
+    finally:
+        if own:
+            conn.execute("COMMIT" if conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+                         else "ROLLBACK")
     result = cur.pgresult
     if result is None or cur.description is None:
         return []
