@@ -60,10 +60,12 @@ class Watcher:
         self.following = {t: threading.Event() for t in self.streamed}  # set once a stream is caught up
         streams = [threading.Thread(target=self._follow, args=(t,), name=f"hybridq-stream-{t}", daemon=True)
                    for t in self.streamed]
+        if self.polled:  # polls (databases, HTTP) in their own thread: a slow source never delays a file event
+            streams.append(threading.Thread(target=self._poll_loop, args=(next_poll,), name="hybridq-poll", daemon=True))
         for thread in streams:
             thread.start()
         try:
-            self._watch(warm_up, next_poll)
+            self._watch(warm_up)
         finally:
             self.stop.set()
             for thread in streams:
@@ -74,21 +76,27 @@ class Watcher:
 
         follow(self.session, table, self.stop, lambda line: self.log(f"{_now()} {line}"), self.following[table])
 
+    def _poll_loop(self, next_poll: dict[str, float]) -> None:
+        while not self.stop.wait(_until_due(next_poll)):
+            try:
+                self._poll(next_poll)
+            except Exception as exc:  # keep polling; the next interval tries again
+                self.log(f"{_now()} refresh failed: {exc}")
+
     def _streams_ready(self) -> bool:
         return all(e.is_set() for e in self.following.values())
 
-    def _watch(self, warm_up: threading.Thread, next_poll: dict[str, float]) -> None:
+    def _watch(self, warm_up: threading.Thread) -> None:
         if not self.roots:
             warm_up.join()
             while not self._streams_ready() and not self.stop.wait(0.05):
                 pass
             self.ready()
-            while not self.stop.wait(_until_due(next_poll)):
-                self._poll(next_poll)
+            self.stop.wait()
             return
         announced = False
         # step: a change is yielded once no other came for `step` ms (two steps after the write);
-        # rust_timeout: an empty yield at least every 200 ms, for readiness, maintenance and polls
+        # rust_timeout: an empty yield at least every 200 ms, for readiness and maintenance
         for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
                                         step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
@@ -101,7 +109,6 @@ class Watcher:
             elif (self.writes >= MAINTAIN_AFTER_WRITES
                   and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
                 self._maintain()
-            self._poll(next_poll)
 
     def _warm_up(self) -> None:
         """The owner keeps the model loaded: the first change or query should not wait for it."""

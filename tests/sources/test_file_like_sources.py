@@ -144,3 +144,24 @@ def test_python_callable_rows_diffed_and_failures_keep_rows(tmp_path):
         report = hq.refresh(["rates"])
         assert [i.message for _, i in report.issues] == ["column day: cannot read 'not-a-date' as DATE"]
         assert sorted(str(r[0]) for r in hq.sql("SELECT day FROM rates").rows) == ["2024-01-03"]
+
+
+def test_polled_source_in_watch_mode(tmp_path):
+    catalog = make_shop(tmp_path)
+    text = catalog.read_text()
+    catalog.write_text(text.replace("args: {path: rates.txt}}}", "args: {path: rates.txt}}, refresh: {mode: poll, interval_seconds: 0.1}}"))
+    with hybridq.connect(catalog) as hq:
+        hq.refresh()
+        stop, ready = threading.Event(), threading.Event()
+        watcher = threading.Thread(target=hq.watch, kwargs={"stop": stop, "ready": ready.set})
+        watcher.start()
+        try:
+            assert ready.wait(60)
+            (tmp_path / "rates.txt").write_text("2024-01-01,1.10\n2024-01-05,1.30\n")
+            wait_for(lambda: hq.sql("SELECT count(*) FROM rates WHERE rate = 1.3").rows[0][0] == 1)
+            execute(tmp_path, "INSERT INTO orders VALUES (8, 'c8', 80)")  # files are still watched meanwhile
+            wait_for(lambda: 8 in orders(hq))
+        finally:
+            stop.set()
+            watcher.join(30)
+        assert not watcher.is_alive()
