@@ -261,10 +261,12 @@ def main() -> None:
                   f"1-minute load average {load_before} before and {load_average()} after. {args.rows:,} rows per "
                   f"table, each with a semantic text column (a change re-embeds one chunk). PostgreSQL 'visible' is "
                   f"measured from another process, answered over HTTP by the `hybridq refresh --watch` process that "
-                  f"owns the store, polling every 2 ms after the source's COMMIT returned; the file baseline is an "
+                  f"owns the store, polling every 5 ms after the source's COMMIT returned; the file baseline is an "
                   f"edit of one jsonl file watched by the same process and queried the same way. The alert "
                   f"figures are in one process (a subscription's callback), each event a new ticket from an "
-                  f"enterprise customer that mentions a data breach; freshness is the same write seen by a query.\n\n"
+                  f"enterprise customer that mentions a data breach; freshness is the same write seen by a query. "
+                  f"The owner's refresh of one change (embedding its chunk, the Lance and DuckDB writes) is most of "
+                  f"each figure; the breakdown lines give it.\n\n"
                   + "\n".join(lines))
 
 
