@@ -74,7 +74,7 @@ def fetch_external(store, table: str, scratch: duckdb.DuckDBPyConnection):
                     f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)}").to_arrow_table())
     health = health_of(live)
     ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch, state=state, live=live)
-    label = source_label(source)
+    label = live["label"]
     health.last_attempt = dt.datetime.now()
     try:
         read = READERS[source.kind](ctx, [])
@@ -93,7 +93,7 @@ def fetch_external(store, table: str, scratch: duckdb.DuckDBPyConnection):
     record = _record(store, table, spec.primary_key, read, state)
     if not read.failed:
         record.state["source"] = fingerprint
-        record.force = record.force or state.get("source") != fingerprint
+    record.force = record.force or record.state != state  # a new position is recorded even without rows
     return Fetched(table, spec.source, FileChanges([], [], [], []), read, scope, record=record)
 
 
@@ -110,7 +110,7 @@ def _record(store, table: str, keys: list[str], read: SourceRead, state: dict) -
         clear = "keys"
     stored = _stored_problems(store, table, clear, touched) if store.has_errors(table) else set()
     new = {(i.key, i.message) for i in read.issues}
-    return Record(new_state, clear, touched, force=stored != new or new_state != state)
+    return Record(new_state, clear, touched, force=stored != new)
 
 
 def _stored_problems(store, table: str, clear: str, keys: list[str]) -> set:

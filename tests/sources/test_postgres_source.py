@@ -165,6 +165,7 @@ def test_watermark_without_replication_privilege(pg, tmp_path, monkeypatch, embe
         t = report.tables["tickets"]
         assert (t.inserted, t.updated, t.deleted) == (1, 1, 1)
         check_changes_applied(hq)
+        assert not hq.refresh().changed  # a sweep that finds nothing writes nothing
 
 
 def test_full_diff_of_a_query(pg, tmp_path, monkeypatch, embedder):
@@ -181,6 +182,7 @@ def test_full_diff_of_a_query(pg, tmp_path, monkeypatch, embedder):
         t = hq.refresh().tables["tickets"]
         assert (t.inserted, t.updated, t.deleted) == (1, 1, 2)
         assert set(tickets(hq)) == {1, 4}
+        assert not hq.refresh().changed  # read whole again, nothing differs: nothing written
 
 
 def test_unreachable_server_keeps_rows(pg, tmp_path, monkeypatch, embedder):

@@ -205,12 +205,13 @@ class PostgresSource:
         now = time.time()
         if state.get("capture") != "watermark" or "watermark" not in state:
             read = self._read_all(ctx, conn)
-            read.state = {"capture": "watermark", "watermark": _max_text(read.rows, column), "swept_at": now}
+            read.state = {"capture": "watermark", "watermark": _max_text(read.rows, column)}
+            ctx.live["swept_at"] = now
             return read
         where = sql.SQL(" WHERE {} >= %s").format(sql.Identifier(column)) if state["watermark"] is not None else None
         records = _text_records(conn, self._select(where), [state["watermark"]] if where else None)
         deleted = None
-        if now - state.get("swept_at", 0) >= self.opts.sweep_seconds:
+        if now - ctx.live.get("swept_at", 0) >= self.opts.sweep_seconds:  # a new process sweeps first
             stale, deleted = self._sweep(ctx, conn, column)
             have = {tuple(r[k] for k in self.keys) for r in records}
             records += self._records_by_key(conn, [k for k in stale if tuple(k) not in have])
@@ -218,7 +219,7 @@ class PostgresSource:
         read.complete, read.deleted = False, deleted
         read.state = {**state, "watermark": _max_text(read.rows, column) or state["watermark"]}
         if deleted is not None:
-            read.state["swept_at"] = now
+            ctx.live["swept_at"] = now
         return read
 
     def _sweep(self, ctx: ReadContext, conn, column: str) -> tuple[list[list[str]], pa.Table]:
