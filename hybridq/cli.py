@@ -176,6 +176,28 @@ def refresh(catalog_file, watch, tables):
                 f"watching {catalog_file}; queries from other terminals are answered by this process (Ctrl-C stops)"))
 
 
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--table", "tables", multiple=True, help="Only these tables.")
+@friendly
+def release(catalog_file, tables):
+    """Drop the replication slots and publications PostgreSQL sources made for this store.
+
+    Run it before removing a PostgreSQL source from the catalog: a slot keeps WAL on the server
+    until it is dropped. The next refresh of those tables reads them whole again.
+
+    \b
+    hybridq release catalogs/acme.yaml --table tickets
+    """
+    import hybridq
+
+    with hybridq.connect(catalog_file) as hq:
+        if not hasattr(hq, "release_sources"):
+            raise HybridqError(f"the store is in use by process {hq.owner_pid}", hint="stop it, then release")
+        done = hq.release_sources(list(tables) or None)
+    out.print("\n".join(done) or "nothing to release", markup=False)
+
+
 def _print_report(report) -> None:
     for source, issue in report.issues:
         err.print(f"{source}: {issue.format()}", style="yellow", markup=False)
@@ -187,7 +209,8 @@ def _print_report(report) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @friendly
 def status(catalog_file, fmt):
-    """Show per table: last refresh, rows, chunks, source problems and lag behind the source.
+    """Show per table and source: mode, last refresh, rows, chunks, problems and lag behind the
+    source (replication lag for PostgreSQL); per alert: last evaluation and last change.
 
     \b
     hybridq status catalogs/acme.yaml
@@ -195,22 +218,49 @@ def status(catalog_file, fmt):
     import hybridq
 
     with hybridq.connect(catalog_file) as hq:
-        rows = hq.status()
+        report = hq.status()
     if fmt == "json":
-        click.echo(json.dumps([r.to_dict() for r in rows], indent=2, default=str))
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
-    table = Table("table", "source", "refreshed", "rows", "chunks", "errors", "lag")
-    for r in rows:
-        lag = "up to date" if not r.pending_files else (
-            f"{r.pending_files} file(s) pending" + (f", {r.lag_seconds:.1f}s" if r.lag_seconds is not None else ""))
-        table.add_row(r.table, f"{r.source} ({r.kind})",
-                      r.refreshed_at.isoformat(sep=" ", timespec="seconds") if r.refreshed_at else "never",
-                      f"{r.rows:,}", ", ".join(f"{c}: {n:,}" for c, n in r.chunks.items()) or "-",
-                      str(len(r.errors)), lag)
+    table = Table("table", "source", "mode", "refreshed", "rows", "chunks", "errors", "lag")
+    for r in report.tables:
+        table.add_row(r.table, f"{r.source} ({r.kind})", r.mode + (f", {r.capture}" if r.capture else ""),
+                      _when(r.refreshed_at), f"{r.rows:,}", ", ".join(f"{c}: {n:,}" for c, n in r.chunks.items()) or "-",
+                      f"{r.error_count:,}", _lag(r))
     out.print(table)
-    for r in rows:
+    if report.alerts:
+        alerts = Table("alert", "reads", "notifies", "evaluated", "last change", "rows", "pending")
+        for a in report.alerts:
+            change = f"{_when(a.last_change)} (+{a.last_added} -{a.last_removed})" if a.last_change else "none yet"
+            alerts.add_row(a.name, ", ".join(a.tables), ", ".join(a.notify) or "-", _when(a.last_evaluated), change,
+                           f"{a.rows:,}", str(a.pending_deliveries))
+        out.print(alerts)
+    for r in report.tables:
+        if r.detail:
+            err.print(f"{r.source}: {r.detail}", style="dim", markup=False)
+        if r.last_error:
+            err.print(f"{r.source}: last error at {_when(r.last_error_at)}: {r.last_error}", style="yellow", markup=False)
         for line in r.errors:
             err.print(f"{r.source}: {line}", style="yellow", markup=False)
+        if r.error_count > len(r.errors):
+            err.print(f"{r.source}: and {r.error_count - len(r.errors):,} more", style="yellow", markup=False)
+    for a in report.alerts:
+        if a.last_error:
+            err.print(f"alert {a.name}: {a.last_error}", style="yellow", markup=False)
+
+
+def _when(moment) -> str:
+    return moment.isoformat(sep=" ", timespec="seconds") if moment else "never"
+
+
+def _lag(r) -> str:
+    if r.kind not in ("csv", "parquet", "jsonl", "json", "documents"):
+        parts = [f"{r.lag_seconds:.1f}s" if r.lag_seconds is not None else None,
+                 f"{r.lag_bytes:,} bytes of WAL" if r.lag_bytes is not None else None]
+        return ", ".join(p for p in parts if p) or "-"
+    if not r.pending_files:
+        return "up to date"
+    return f"{r.pending_files} file(s) pending" + (f", {r.lag_seconds:.1f}s" if r.lag_seconds is not None else "")
 
 
 # -- queries ---------------------------------------------------------------------------------

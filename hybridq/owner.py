@@ -142,7 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path == f"{API}/health":
                 self._json(200, {"pid": os.getpid()})
             elif self.path == f"{API}/status":
-                self._json(200, [s.to_dict() for s in session.status()])
+                self._json(200, session.status().to_dict())
             else:
                 self._json(404, {"error": {"type": "OwnerError", "message": f"no such endpoint {self.path}",
                                            "hint": None, "where": None}})

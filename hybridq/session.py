@@ -34,6 +34,7 @@ class _OpenStore:
         self.users = 0
         self.server: OwnerServer | None = None
         self.embedder: Embedder | None = None
+        self.alerts = None  # refresh/alerts.Alerts, made on first use
 
 
 _open_stores: dict[Path, _OpenStore] = {}
@@ -83,24 +84,57 @@ class Session:
 
         `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
         """
-        return Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
+        report = Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
+        self._alerts().after_refresh(self, report)
+        return report
+
+    def subscribe(self, sql: str, on_change, *, key: list[str] | None = None, name: str | None = None):
+        """Call `on_change(change)` with the rows added to and removed from `sql`'s result after each
+        refresh that changes a table it reads. Rows are identified by the `key` columns (default:
+        the whole row). Its last result is kept in the store under `name` (default: from the SQL),
+        so subscribing again after a restart reports only what changed meanwhile. Returns a
+        subscription; `.cancel()` ends it."""
+        return self._alerts().subscribe(self, sql, on_change, key=key, name=name)
+
+    def _alerts(self):
+        from hybridq.refresh.alerts import Alerts
+
+        with _open_lock:
+            if self._opened.alerts is None:
+                self._opened.alerts = Alerts(self.store)
+        return self._opened.alerts
 
     def watch(self, *, log: Callable[[str], None] | None = None, ready: Callable[[], None] | None = None,
               stop: threading.Event | None = None) -> None:
         """Keep the store live: apply source file changes as they happen, until `stop` is set."""
         from hybridq.refresh.watch import Watcher
 
-        Watcher(self, log=log, ready=ready, stop=stop).run()
+        alerts = self._alerts()
+        alerts.log = log  # alerts that notify stdout print with the watch's lines
+        try:
+            Watcher(self, log=log, ready=ready, stop=stop).run()
+        finally:
+            alerts.log = None
+
+    def release_sources(self, tables: list[str] | None = None) -> list[str]:
+        """Drop what sources keep on their servers for this store (PostgreSQL replication slots and
+        publications), e.g. before a source is removed from the catalog; what was dropped. The next
+        refresh of those tables reads them whole again."""
+        from hybridq.refresh.sources.postgres import release
+
+        return release(self, tables)
 
     def maintain(self) -> list[str]:
         """Compact the vector tables and remove Lance versions no open snapshot needs."""
         return self.store.maintain()
 
     def status(self):
-        """Per table: last refresh, rows, chunks, source problems and how far the store lags."""
-        from hybridq.refresh.status import table_status
+        """Per table and its source: kind, mode, last refresh and success, last error, rows, chunks,
+        problems (counted, the first 20 listed) and lag (replication lag for PostgreSQL); per
+        standing query: last evaluation and last change. JSON-ready with `.to_dict()`."""
+        from hybridq.refresh.status import Status, table_status
 
-        return table_status(self.store)
+        return Status(table_status(self.store), self._alerts().status())
 
     # -- queries -------------------------------------------------------------------------------
 
@@ -139,6 +173,8 @@ class Session:
             _open_stores.pop(key, None)
         if self._opened.server is not None:
             self._opened.server.close()
+        if self._opened.alerts is not None:
+            self._opened.alerts.close()
         self._opened.store.close()
 
     def __enter__(self) -> "Session":
@@ -174,9 +210,14 @@ class RemoteSession:
         return RefreshReport.from_dict(self.client.post("/refresh", {"tables": tables}).json())
 
     def status(self):
-        from hybridq.refresh.status import TableStatus
+        from hybridq.refresh.status import Status
 
-        return [TableStatus.from_dict(d) for d in self.client.get("/status").json()]
+        return Status.from_dict(self.client.get("/status").json())
+
+    def subscribe(self, *_args, **_kwargs):
+        raise StoreError(f"standing queries run in the process that owns the store (process {self.owner_pid})",
+                         hint="declare the query under 'alerts:' in the catalog with a file or webhook target, "
+                              "or subscribe in that process")
 
     def ask(self, question: str, *, llm: bool | None = None, choose: int | None = None):
         from hybridq.nl.answer import Answer

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-SOURCE_KINDS = ("csv", "parquet", "jsonl", "json", "documents")
+FILE_KINDS = ("csv", "parquet", "jsonl", "json", "documents")
+SOURCE_KINDS = FILE_KINDS + ("sqlite", "postgres", "http", "python")
 TERM_KINDS = ("filter", "metric", "dimension", "entity")
 TEXT_TYPES = ("VARCHAR", "TEXT", "STRING", "CHAR", "BPCHAR")
 
@@ -152,7 +153,8 @@ class Table(Strict):
 
 
 class RefreshConfig(Strict):
-    mode: Literal["manual", "watch", "poll"] = Field("manual", description="watch: file-system events; poll: check every interval.")
+    mode: Literal["manual", "watch", "poll", "stream"] = Field(
+        "manual", description="watch: file-system events; poll: check every interval; stream: PostgreSQL changes as the server sends them.")
     interval_seconds: float = Field(5.0, gt=0)
     debounce_ms: int = Field(30, ge=0, le=10_000)
 
@@ -165,15 +167,70 @@ class CsvOptions(Strict):
     date_format: str | None = None
 
 
+class PostgresOptions(Strict):
+    """A PostgreSQL table or read-only query. Credentials come from the environment only."""
+
+    dsn_env: str = Field("DATABASE_URL", description="Environment variable holding the libpq connection string; "
+                         "PGHOST, PGUSER, PGPASSWORD, ... fill in what it leaves out.")
+    table: str | None = Field(None, description="The table to read: name or schema.name.")
+    query: str | None = Field(None, description="A read-only SELECT to read instead of a table.")
+    capture: Literal["auto", "replication", "watermark", "full"] = Field(
+        "auto", description="auto: logical replication when the server allows it, else the watermark, else a full diff.")
+    watermark_column: str | None = Field(None, description="A column set on every insert and update (updated_at).")
+    sweep_seconds: float = Field(300.0, gt=0, description="watermark: how often all keys are compared to find deletes.")
+    connect_timeout_seconds: float = Field(10.0, gt=0)
+
+
+class SqliteOptions(Strict):
+    table: str | None = Field(None, description="The SQLite table to read.")
+    query: str | None = Field(None, description="A SELECT to read instead of a table.")
+
+
+class HttpPagination(Strict):
+    style: Literal["none", "page", "offset", "cursor", "next_url"] = Field(
+        "none", description="page/offset/cursor: the URL template uses {{ page }}, {{ offset }} and {{ limit }}, or {{ cursor }}; "
+        "next_url: follow the URL found at next_path, or the Link header.")
+    start: int = Field(1, ge=0, description="page: the first page number.")
+    size: int = Field(100, ge=1, description="Records per page ({{ limit }}); a shorter page is the last.")
+    next_path: str | None = Field(None, description="cursor/next_url: dotted path of the next cursor or URL in the response.")
+    max_pages: int = Field(1000, ge=1)
+
+
+class HttpOptions(Strict):
+    """A JSON endpoint polled on an interval."""
+
+    url: str = Field(description="jinja2 template: {{ page }}, {{ offset }}, {{ limit }}, {{ cursor }}, {{ env.NAME }}.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Values are jinja2 templates; secrets come from {{ env.NAME }}.")
+    records: str | None = Field(None, description="Dotted path of the list of records in the response (default: the response itself).")
+    pagination: HttpPagination = Field(default_factory=HttpPagination)
+    timeout_seconds: float = Field(30.0, gt=0)
+
+
+class PythonOptions(Strict):
+    function: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$",
+                          description="module:function that returns or yields rows (mappings); the catalog's folder is importable.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Keyword arguments passed to the function.")
+
+
 class Source(Strict):
-    kind: Literal["csv", "parquet", "jsonl", "json", "documents"]
-    path: str = Field(
-        description="File, glob or (documents) path template such as data/contracts/{customer_id}/{contract_id}.md; relative to the catalog file."
+    kind: Literal["csv", "parquet", "jsonl", "json", "documents", "sqlite", "postgres", "http", "python"]
+    path: str | None = Field(
+        None,
+        description="File, glob or (documents) path template such as data/contracts/{customer_id}/{contract_id}.md; "
+        "relative to the catalog file. sqlite: the database file."
     )
     refresh: RefreshConfig = Field(default_factory=RefreshConfig)
     csv: CsvOptions | None = None
     body_column: str = Field("body", description="documents: the column that receives the text after the front matter.")
     max_file_bytes: int = Field(10_000_000, gt=0, description="Files larger than this are quarantined, not read.")
+    sqlite: SqliteOptions | None = None
+    postgres: PostgresOptions | None = None
+    http: HttpOptions | None = None
+    python: PythonOptions | None = None
+
+    @property
+    def reads_files(self) -> bool:
+        return self.kind in FILE_KINDS
 
 
 class Relationship(Strict):
@@ -197,6 +254,31 @@ class GlossaryTerm(Strict):
 class Example(Strict):
     question: str
     sql: str
+
+
+class NotifyTarget(Strict):
+    """Where an alert's changes go: exactly one of stdout, file or webhook."""
+
+    stdout: bool | None = Field(None, description="Print changes in watch mode.")
+    file: str | None = Field(None, description="Append changes as JSON lines to this file (relative to the catalog).")
+    webhook: str | None = Field(None, description="POST changes as JSON to this URL.")
+    headers: dict[str, str] = Field(default_factory=dict, description="webhook: headers; values are jinja2 templates ({{ env.NAME }}).")
+    max_attempts: int = Field(8, ge=1, le=100, description="webhook: attempts before a change is given up.")
+    backoff_seconds: float = Field(1.0, gt=0, description="webhook: wait before the second attempt, doubled after each failure.")
+    timeout_seconds: float = Field(10.0, gt=0)
+
+
+class Alert(Strict):
+    """A standing query: re-evaluated after each refresh of a table it reads; added and removed rows are notified."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+    description: str | None = None
+    sql: str | None = Field(None, description="A SELECT over catalog tables (semantic functions allowed).")
+    question: str | None = Field(None, description="A question in words; its SQL is composed when the store opens.")
+    key: list[str] = Field(default_factory=list, description="Columns of the result that identify a row (default: the whole row).")
+    notify: list[NotifyTarget] = Field(default_factory=list)
+
+    _normalise_key = field_validator("key", mode="before")(_as_list)
 
 
 class Embedding(Strict):
@@ -246,6 +328,7 @@ class Catalog(Strict):
     glossary: list[GlossaryTerm] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
     questions: Questions = Field(default_factory=Questions, description="How questions in words read the catalog.")
+    alerts: list[Alert] = Field(default_factory=list)
 
     # Where the catalog was read from; set by the loader, not part of the YAML.
     _file: str | None = PrivateAttr(None)

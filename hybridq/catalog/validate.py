@@ -17,7 +17,7 @@ from hybridq.errors import CatalogError
 
 # Named collections whose entries are dropped whole when they fail schema validation, so the
 # rules can still check everything else.
-_COLLECTIONS = ("sources", "tables", "relationships", "glossary", "examples")
+_COLLECTIONS = ("sources", "tables", "relationships", "glossary", "examples", "alerts")
 
 
 @dataclass

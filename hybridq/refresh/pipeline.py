@@ -16,6 +16,7 @@ import pyarrow as pa
 from hybridq.embed.embedder import Embedder
 from hybridq.refresh.cache_update import advance_cache
 from hybridq.refresh.diff import RowChanges, diff_rows, key_text
+from hybridq.refresh.external import fetch_external, finish_diff, needs_write
 from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
 from hybridq.refresh.files import FileChanges, FileState, compare, display_paths, scan, stat_files
 from hybridq.refresh.report import RefreshReport, TableReport
@@ -45,6 +46,7 @@ class Fetched:
     read: SourceRead | None
     scope: list[str]  # files whose stored rows are compared with `read`
     also: set[str] = field(default_factory=set)  # unchanged files read again
+    record: object | None = None  # non-file sources: position and problems to commit (external.Record)
 
 
 class Refresher:
@@ -88,7 +90,8 @@ class Refresher:
             for c in columns:
                 report.tables[c.table].chunks_embedded += c.embedded
                 report.tables[c.table].chunks_reused += c.reused
-            if any(f.files.any for f in fetched) or any(c.any for c in columns):
+            if (any(f.files.any for f in fetched) or any(c.any for c in columns)
+                    or any(needs_write(f, rows) for f, rows in zip(fetched, changes))):
                 try:
                     report.refresh_id = self.write(fetched, changes, columns, report, started)
                 except BaseException:
@@ -99,6 +102,9 @@ class Refresher:
                 for c in columns:
                     if c.overwrite:
                         self.store.rebuilt(c.table, c.column)
+            for f in fetched:
+                if f.read is not None and f.read.on_commit is not None:
+                    f.read.on_commit()
             if not paths:
                 self.embed_phrases()
         report.seconds = time.perf_counter() - t0
@@ -115,6 +121,8 @@ class Refresher:
         catalog = self.store.catalog
         spec = catalog.tables[table]
         source = catalog.sources[spec.source]
+        if not source.reads_files:
+            return fetch_external(self.store, table, scratch)
         if only is not None and spec.primary_key:
             shown = sorted(set(display_paths(catalog.base_dir, only)))
             rows = self.store.db.execute(
@@ -141,8 +149,9 @@ class Refresher:
         if fetched.read is None:
             return None
         spec = self.store.catalog.tables[fetched.table]
-        return diff_rows(self.store.db, fetched.table, spec.primary_key, list(spec.columns), fetched.read.rows,
+        rows = diff_rows(self.store.db, fetched.table, spec.primary_key, list(spec.columns), fetched.read.rows,
                          fetched.scope, fetched.read.partial)
+        return rows if fetched.record is None else finish_diff(self.store.db, fetched, rows, spec.primary_key)
 
     def embed(self, fetched: list[Fetched], changes: list[RowChanges | None],
               rebuild: set[tuple[str, str]]) -> list[ColumnChanges]:
@@ -202,7 +211,7 @@ class Refresher:
         versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
         writes = [
             TableWrite(f.table, f.source, f.files, rows, report.tables[f.table].issues,
-                       f.read.failed if f.read else set(), f.also)
+                       f.read.failed if f.read else set(), f.also, f.record)
             for f, rows in zip(fetched, changes)
         ]
         # The new versions' vectors are in memory before the commit makes them visible: a query
@@ -235,7 +244,7 @@ class Refresher:
 
     def _holders_of_skipped_copies(self, fetched: Fetched, rows: RowChanges | None) -> set[str]:
         """Unchanged files that hold a row skipped as a duplicate of a key this refresh deletes."""
-        if rows is None or not rows.deletes.num_rows or fetched.also:
+        if rows is None or not rows.deletes.num_rows or fetched.also or fetched.record is not None:
             return set()
         keys = self.store.catalog.tables[fetched.table].primary_key
         deleted = {key_text(r, keys) for r in rows.deletes.to_pylist()}

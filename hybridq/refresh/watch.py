@@ -34,11 +34,14 @@ class Watcher:
         catalog = session.catalog
         self.watched: dict[str, object] = {}  # table -> matcher of its source's files
         self.polled: dict[str, float] = {}  # table -> interval
+        self.streamed: list[str] = []  # PostgreSQL tables followed by logical replication
         roots: set[Path] = set()
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
-            if source.refresh.mode == "watch":
-                self.watched[table] = _matcher(catalog.base_dir, source.path)
+            if source.refresh.mode == "stream":
+                self.streamed.append(table)
+            elif source.refresh.mode == "watch":
+                self.watched[table] = _matcher(catalog.base_dir, source.path, sqlite=source.kind == "sqlite")
                 roots.add(watch_root(catalog.base_dir, source.path))
             elif source.refresh.mode == "poll":
                 self.polled[table] = source.refresh.interval_seconds
@@ -54,19 +57,50 @@ class Watcher:
         next_poll = {t: time.monotonic() + i for t, i in self.polled.items()}
         warm_up = threading.Thread(target=self._warm_up, daemon=True)
         warm_up.start()
+        self.following = {t: threading.Event() for t in self.streamed}  # set once a stream is caught up
+        streams = [threading.Thread(target=self._follow, args=(t,), name=f"hybridq-stream-{t}", daemon=True)
+                   for t in self.streamed]
+        if self.polled:  # polls (databases, HTTP) in their own thread: a slow source never delays a file event
+            streams.append(threading.Thread(target=self._poll_loop, args=(next_poll,), name="hybridq-poll", daemon=True))
+        for thread in streams:
+            thread.start()
+        try:
+            self._watch(warm_up)
+        finally:
+            self.stop.set()
+            for thread in streams:
+                thread.join(timeout=10)
+
+    def _follow(self, table: str) -> None:
+        from hybridq.refresh.sources.postgres import follow
+
+        follow(self.session, table, self.stop, lambda line: self.log(f"{_now()} {line}"), self.following[table])
+
+    def _poll_loop(self, next_poll: dict[str, float]) -> None:
+        while not self.stop.wait(_until_due(next_poll)):
+            try:
+                self._poll(next_poll)
+            except Exception as exc:  # keep polling; the next interval tries again
+                self.log(f"{_now()} refresh failed: {exc}")
+
+    def _streams_ready(self) -> bool:
+        return all(e.is_set() for e in self.following.values())
+
+    def _watch(self, warm_up: threading.Thread) -> None:
         if not self.roots:
             warm_up.join()
+            while not self._streams_ready() and not self.stop.wait(0.05):
+                pass
             self.ready()
-            while not self.stop.wait(0.2):
-                self._poll(next_poll)
+            self.stop.wait()
             return
         announced = False
         # step: a change is yielded once no other came for `step` ms (two steps after the write);
-        # rust_timeout: an empty yield at least every 200 ms, for readiness, maintenance and polls
+        # rust_timeout: an empty yield at least every 200 ms, for readiness and maintenance
         for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
                                         step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
                                         rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
-            if not announced and not warm_up.is_alive():
+            if not announced and not warm_up.is_alive() and self._streams_ready():
                 announced = True
                 self.ready()
             if changes:
@@ -75,7 +109,6 @@ class Watcher:
             elif (self.writes >= MAINTAIN_AFTER_WRITES
                   and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
                 self._maintain()
-            self._poll(next_poll)
 
     def _warm_up(self) -> None:
         """The owner keeps the model loaded: the first change or query should not wait for it."""
@@ -126,14 +159,24 @@ class Watcher:
             self.log(f"{_now()} {report.summary()} [poll]")
 
 
-def _matcher(base_dir: Path, pattern: str) -> Callable[[str], bool]:
-    """Whether a changed path is one of the source's files (the catalog's folder taken literally)."""
+def _matcher(base_dir: Path, pattern: str, sqlite: bool = False) -> Callable[[str], bool]:
+    """Whether a changed path is one of the source's files (the catalog's folder taken literally);
+    a SQLite database is also changed through its write-ahead log and journal."""
     full = os.path.normpath(resolve(base_dir, pattern))
+    if sqlite:
+        names = {full, full + "-wal", full + "-journal"}
+        return lambda path: os.path.normpath(path) in names
     if not is_pattern(pattern):
         return lambda path: os.path.normpath(path) == full
     root, rest = split_pattern(base_dir, pattern)
     regex = re.compile(re.escape(str(root) + os.sep) + template_regex(rest).pattern.lstrip("^"))
     return lambda path: regex.match(os.path.normpath(path)) is not None
+
+
+def _until_due(next_poll: dict[str, float]) -> float:
+    """How long to sleep before the next poll is due (a short interval is kept, at most 0.2 s)."""
+    soonest = min(next_poll.values(), default=time.monotonic() + 0.2)
+    return min(0.2, max(0.005, soonest - time.monotonic()))
 
 
 def _existing(path: Path) -> Path:

@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 from hybridq.catalog.rules.context import is_text_type
 from hybridq.refresh.diff import RowChanges
 from hybridq.refresh.embed_stage import ColumnChanges
+from hybridq.refresh.external import record_source_state
 from hybridq.refresh.files import FileChanges
 from hybridq.refresh.sources.base import RowIssue
 from hybridq.store.duck import chunks_table, one, quote, rows_table
@@ -38,6 +39,7 @@ class TableWrite:
     issues: list[RowIssue]
     failed: set[str]
     extra_read: set[str] = field(default_factory=set)  # unchanged files read again (see Refresher.fetch)
+    record: object | None = None  # non-file sources: position and problems replaced (external.Record)
 
 
 def lance_delete_filter(changes: ColumnChanges) -> str | None:
@@ -180,6 +182,8 @@ def _apply_chunk_index(store: Store, changes: ColumnChanges, register) -> None:
 def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
     """The source's file states and problems; its counts are read when status asks."""
     con = store.db
+    if tw.record is not None:
+        record_source_state(store, tw.table, tw.record, now)
     files = tw.files
     states = files.changed + files.touched
     if files.removed:

@@ -35,6 +35,15 @@ CREATE TABLE IF NOT EXISTS _hq.refreshes (
     deleted BIGINT, chunks_embedded BIGINT, chunks_reused BIGINT, errors BIGINT);
 -- Embeddings of the catalog's phrases, made at refresh, for reading words of questions by meaning.
 CREATE TABLE IF NOT EXISTS _hq.phrases (model VARCHAR, phrase VARCHAR, vector FLOAT[], PRIMARY KEY (model, phrase));
+-- Non-file sources: their position (replication LSN, watermark, ...) as of this state.
+CREATE TABLE IF NOT EXISTS _hq.source_state (table_name VARCHAR PRIMARY KEY, state VARCHAR, updated_at TIMESTAMP);
+-- Standing queries: the last result of each (so a restart does not alert again) and changes not yet delivered.
+CREATE TABLE IF NOT EXISTS _hq.alert_state (
+    alert VARCHAR PRIMARY KEY, fingerprint VARCHAR, evaluated_at TIMESTAMP, changed_at TIMESTAMP,
+    added BIGINT, removed BIGINT);
+CREATE TABLE IF NOT EXISTS _hq.alert_rows (alert VARCHAR, key VARCHAR, row_json VARCHAR);
+CREATE TABLE IF NOT EXISTS _hq.alert_outbox (
+    id VARCHAR PRIMARY KEY, alert VARCHAR, target VARCHAR, payload VARCHAR, created_at TIMESTAMP);
 -- Distinct values of low-cardinality text columns, for linking words of questions to columns.
 CREATE TABLE IF NOT EXISTS _hq.values_index (
     table_name VARCHAR, column_name VARCHAR, value VARCHAR, count BIGINT);

@@ -115,6 +115,7 @@ class Store:
         self._pins_lock = threading.Lock()
         self._repair_due = True
         self._rebuild: set[tuple[str, str]] = set()
+        self.live_sources: dict[str, dict] = {}  # per table: open connections of non-file sources (refresh/external.py)
         with self.write_lock:
             self.sync_schema()
 
@@ -172,7 +173,7 @@ class Store:
             "SELECT lance_name FROM _hq.vectors WHERE table_name = ?", [name]
         ).fetchall():
             self.lance.drop(lname)
-        for internal in ("vectors", "files", "errors", "sources", "values_index"):
+        for internal in ("vectors", "files", "errors", "sources", "values_index", "source_state"):
             self.db.execute(f"DELETE FROM _hq.{internal} WHERE table_name = ?", [name])
         self.db.execute("DELETE FROM _hq.meta WHERE key = ?", [f"table:{name}"])
 
@@ -353,6 +354,11 @@ class Store:
         return done
 
     def close(self) -> None:
+        for live in self.live_sources.values():
+            for handle in live.values():
+                if hasattr(handle, "close"):
+                    with contextlib.suppress(Exception):
+                        handle.close()
         with contextlib.suppress(Exception):
             self.db.close()
         if self._scratch is not None:

@@ -94,7 +94,7 @@ def test_other_processes_are_answered_by_the_watching_process(tmp_path):
         status = subprocess.run([*HYBRIDQ, "status", str(catalog), "--format", "json"], capture_output=True,
                                 text=True, env=env, timeout=120)
         assert status.returncode == 0, status.stderr
-        assert {t["table"]: t["rows"] for t in json.loads(status.stdout)} == {"docs": 8, "items": 8}
+        assert {t["table"]: t["rows"] for t in json.loads(status.stdout)["tables"]} == {"docs": 8, "items": 8}
         # hybridq.connect() in another process reaches the owner too, and sees its live changes
         (tmp_path / "p" / "docs" / "new.md").write_text("---\ntitle: New\nversion: 1\n---\nfresh text\n")
         script = (f"import hybridq, time\nhq = hybridq.connect({str(catalog)!r})\n"

@@ -8,12 +8,20 @@ issue, so one broken rule never hides the others' findings.
 from __future__ import annotations
 
 from hybridq.catalog.issues import Issue
+from hybridq.catalog.rules.alerts import check_alerts
 from hybridq.catalog.rules.context import RuleContext
 from hybridq.catalog.rules.glossary import (
     check_example_sql,
     check_glossary_sql,
     check_synonyms_unique,
     check_terms_unique,
+)
+from hybridq.catalog.rules.live_sources import (
+    check_http_options,
+    check_live_source_options,
+    check_postgres_capture,
+    check_python_functions,
+    check_table_or_query,
 )
 from hybridq.catalog.rules.relationships import check_relationship_key_types, check_relationship_references
 from hybridq.catalog.rules.sources import check_document_templates, check_source_options, check_source_paths
@@ -38,6 +46,11 @@ RULES = (
     check_source_options,
     check_source_paths,
     check_document_templates,
+    check_live_source_options,
+    check_table_or_query,
+    check_postgres_capture,
+    check_http_options,
+    check_python_functions,
     check_relationship_references,
     check_relationship_key_types,
     check_terms_unique,
@@ -47,6 +60,7 @@ RULES = (
     check_column_vocabulary,
     check_entity_keys,
     check_rankings,
+    check_alerts,
     check_embedding_model,
 )
 

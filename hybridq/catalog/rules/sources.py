@@ -34,7 +34,7 @@ def check_source_options(ctx: RuleContext) -> Iterator[Issue]:
         if source.csv is not None and source.kind != "csv":
             yield ctx.issue(("sources", name, "csv"), f"csv options on a {source.kind} source",
                             "remove 'csv:' or set kind: csv")
-        if source.kind != "documents" and template_fields(source.path):
+        if source.kind != "documents" and source.path and template_fields(source.path):
             yield ctx.issue(("sources", name, "path"),
                             f"path template fields {template_fields(source.path)} are only filled for documents sources",
                             "use a glob such as data/*.csv, or kind: documents")
@@ -50,7 +50,7 @@ def check_source_options(ctx: RuleContext) -> Iterator[Issue]:
 def check_source_paths(ctx: RuleContext) -> Iterator[Issue]:
     for name, source in ctx.catalog.sources.items():
         path = ("sources", name, "path")
-        if expand(ctx.base_dir, source.path):
+        if source.path is None or expand(ctx.base_dir, source.path):
             continue
         where = resolve(ctx.base_dir, source.path)
         if is_pattern(source.path):
@@ -63,7 +63,7 @@ def check_source_paths(ctx: RuleContext) -> Iterator[Issue]:
 
 def check_document_templates(ctx: RuleContext) -> Iterator[Issue]:
     for name, source in ctx.catalog.sources.items():
-        if source.kind != "documents":
+        if source.kind != "documents" or source.path is None:
             continue
         fields = template_fields(source.path)
         for field in fields:

@@ -8,6 +8,7 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pyarrow as pa
@@ -50,6 +51,14 @@ class SourceRead:
     issues: list[RowIssue] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)
     partial: set[str] = field(default_factory=set)
+    # Sources that are not files (see refresh/external.py): `complete` rows are the whole source
+    # (rows missing from them are deleted), else only changes, with the keys the source deleted
+    # in `deleted`; `state` is the source's new position, committed with the rows; `on_commit`
+    # runs once they are committed (a replication stream confirms its position then).
+    complete: bool = True
+    deleted: pa.Table | None = None
+    state: dict | None = None
+    on_commit: Callable[[], None] | None = None
 
 
 @dataclass
@@ -61,6 +70,8 @@ class ReadContext:
     table: Table
     base_dir: Path
     scratch: duckdb.DuckDBPyConnection
+    state: dict = field(default_factory=dict)  # what the store recorded of a non-file source's position
+    live: dict = field(default_factory=dict)  # per-process handles of non-file sources (open connections)
 
     def temp_name(self, prefix: str) -> str:
         return f"_hq_{prefix}_{next(_names)}"
