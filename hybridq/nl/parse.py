@@ -227,7 +227,7 @@ class Parser:
         self.used: set[int] = set()
         self.provenance: list[tuple[Words, str]] = []
         self._negated_links: dict[int, int] = {}  # last token of a negated link -> the negation word
-        self.descriptors: set[int] = set()  # words that only say what kind of value follows ('city' of New York)
+        self.descriptors: set[int] = set()  # links placed without an element of their own ('city' of New York)
         self._decided: dict[int, int] = {}  # start of a link -> its element decision in self.choices.made
         self.lower = [t.lower for t in self.tokens]
 
@@ -266,6 +266,7 @@ class Parser:
         self.links = self._choose_elements(cover)
         self.windows = self.linked.windows
         self._semantic()
+        self._all_rows()
         spec = self._understand()
         self._present_words(spec)
         self._check_everything_placed()
@@ -1723,6 +1724,15 @@ class Parser:
                 continue  # a word the catalog names ("open" for open orders) counts even if it is a common word
             out.append(k)
         return out
+
+    def _all_rows(self) -> None:
+        """Phrases the catalog says mean every row ('in the us' when all the data is about one country)."""
+        for phrase in self.lex.all_rows:
+            for i in range(len(self.tokens) - len(phrase) + 1):
+                if all(self.tokens[i + k].norm == w or self.lower[i + k] == w for k, w in enumerate(phrase)) and \
+                        not any(j in self.used for j in range(i, i + len(phrase))):
+                    self.note(i, i + len(phrase), "(every row: the catalog's questions.all_rows)")
+                    self.descriptors |= {lk.start for lk in self.links if i <= lk.start and lk.end <= i + len(phrase)}
 
     def _present_words(self, spec: QuerySpec) -> None:
         """'still open', 'currently on the Growth plan': a word of the present restates a condition on
