@@ -399,15 +399,17 @@ class Composer:
     def per_group(self, select: exp.Select, order: list[exp.Ordered], limit: int, grouped: bool) -> exp.Select:
         """The first `limit` rows of each group: row_number() over the group, in the ranking's order."""
         g = self.spec.partition
-        part = col(g.table, g.column)
-        select = select.select(part.copy(), append=True)
+        parts = [col(g.table, g.column)] if g.column else [col(g.table, c) for c in self.identity(g.table)]
+        shown = {p.sql() for p in select.expressions}
+        select = select.select(*[p.copy() for p in parts if p.sql() not in shown], append=True)
         if grouped:
-            select = select.group_by(part.copy(), append=True)
+            select = select.group_by(*[p.copy() for p in parts], append=True)
         keys = [exp.Ordered(this=self._order_source(select, o.this), desc=o.args.get("desc"), nulls_first=False)
                 for o in order]
-        rank = exp.Window(this=exp.RowNumber(), partition_by=[part.copy()], order=exp.Order(expressions=keys))
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[p.copy() for p in parts],
+                          order=exp.Order(expressions=keys))
         select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(limit)))
-        return select.order_by(part.copy(), *[k.copy() for k in keys])
+        return select.order_by(*[p.copy() for p in parts], *[k.copy() for k in keys])
 
     @staticmethod
     def _order_source(select: exp.Select, node: exp.Expression) -> exp.Expression:

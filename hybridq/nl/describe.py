@@ -46,7 +46,7 @@ def describe_spec(spec: QuerySpec, lexicon: Lexicon) -> str:
         limit = f"the {r.limit}" if r.limit else "all"
         within = ""
         if spec.partition is not None:
-            within = f" within each {spec.partition.table}.{spec.partition.column}"
+            within = f" within each {spec.partition.table}" + (f".{spec.partition.column}" if spec.partition.column else "")
         parts.append(f"{limit} {how} by {by}{within}")
     for table, column in spec.show_columns:
         parts.append(f"with {table}.{column}")

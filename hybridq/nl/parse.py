@@ -195,7 +195,10 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     extra = extra + hyphenated(question, tokens, lexicon)
     found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible_or_number(e, words) and (
         e.needs_table is None or e.needs_table in named), extra=extra)
-    light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None}
+    # a shape word the catalog's vocabulary defines ('largest' -> area) counts as a content word
+    vocabulary = {k for lk in found for k in range(lk.start, lk.end) if any(e.kind in ("adjective", "verb")
+                                                                              for e in lk.elements)}
+    light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None and k not in vocabulary}
     covers = best_covers(found, len(tokens), light)
     return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
 
@@ -425,6 +428,7 @@ class Parser:
                 self.note(number, number + 1, f"limit {spec.limit}")
         spec.groups = self._groups(spec)
         spec.conditions = self._comparisons(spec)
+        self._asked_about = spec.entity
         top_desc, top_n, top_at = self._top()
         if top_n is None:
             top_n = spec.limit
@@ -471,9 +475,13 @@ class Parser:
         r = spec.ranking
         if r is None or not r.limit or spec.entity_words is None:
             return
-        each = [g for g in spec.groups if g.each and g.column and g.words and g.words.start > spec.entity_words.start]
+        each = [g for g in spec.groups if g.each and g.table and g.words and g.words.start > spec.entity_words.start
+                and (g.column or g.table != spec.entity)]
         if not each:
             return
+        if r.kind == "column" and r.table == each[0].table and r.table != spec.entity:
+            # within each state, the state's own population is the same for every row: it orders nothing
+            raise Refusal([r.column], {}, f"ranking within each {each[0].table} by {r.table}.{r.column} orders nothing")
         spec.partition = each[0]
         spec.groups.remove(each[0])
         if r.kind == "measure" and not any(g.table == spec.entity and g.column is None for g in spec.groups):
@@ -646,6 +654,9 @@ class Parser:
                 continue  # "ordered from highest to lowest" says an order, not a superlative
             link = self.link_at(i)
             adjective = link.elements[0] if link is not None and link.elements[0].kind == "adjective" else None
+            if adjective is not None and adjective.table != self._asked_about:
+                adjective = None  # 'the largest city': an adjective of states says nothing about cities
+                self.descriptors.add(link.start)
             word = t.lower
             if adjective is not None and adjective.degree == "superlative":
                 self.adjective, desc, end = adjective, adjective.desc, link.end
@@ -1573,9 +1584,9 @@ class Parser:
     def _adjective_ranking(self, spec: QuerySpec, desc: bool, n: int | None) -> Ranking | None:
         """Rows ranked by what the catalog says the adjective measures: a column, or a metric per row."""
         a = self.adjective
+        if a.table != spec.entity:
+            return None  # 'the largest city': an adjective of states does not say what largest means for cities
         if a.column is not None:
-            if a.table != spec.entity and not self.graph.up_reachable(spec.entity, a.table):
-                return None
             return Ranking("column", desc, n or self._unsaid_limit(), a.table, a.column)
         term = self.catalog.glossary[a.term]
         measure = Measure("metric", a.table, term=a.term, alias=_alias(term.term))
