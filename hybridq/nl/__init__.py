@@ -21,6 +21,9 @@ from hybridq.nl.spec import Words
 from hybridq.nl.verify import untraced_parts
 
 
+MAX_PARAPHRASED = 3  # unplaced words a question may have and still be a rewording of catalog phrases
+
+
 def lexicon_for(session) -> Lexicon:
     """The session's lexicon, rebuilt when a refresh changed the indexed column values."""
     store = session.store
@@ -95,10 +98,11 @@ def _understand(session, question: str, lexicon: Lexicon) -> Understanding:
     parser = outcome.parser
     # the unplaced words, with the unlinked words next to them ("money" of "money owed")
     near = {k + d for k in outcome.refusal.positions for d in (-2, -1, 1, 2)} - parser.linked.named
+    unplaced = parser.paraphrasable(sorted(set(outcome.refusal.positions)))
     positions = parser.paraphrasable(sorted(set(outcome.refusal.positions) | {
         k for k in near if 0 <= k < len(parser.tokens) and parser.lower[k] not in STOPWORDS}))
-    if not positions:
-        return outcome
+    if not positions or len(unplaced) > MAX_PARAPHRASED:
+        return outcome  # several words the catalog lacks: a question about something else, not a rewording
     embed = session.embedder.embed
     cache = session.__dict__.get("_phrase_vectors")  # survives lexicon rebuilds
     if cache is None:

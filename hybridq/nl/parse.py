@@ -1750,6 +1750,7 @@ class Parser:
         the rows' state; with no such condition it is left unplaced ('customers we currently have'
         asks for a state the catalog must define)."""
         states = [c for c in spec.conditions if c.kind in ("term", "value", "compare")]
+        states += [m for m in spec.measures if m.kind == "metric"]  # "our ARR right now": a metric is as of now
         for k, t in enumerate(self.tokens):
             if k not in self.used and t.lower in PRESENT and states:
                 self.note(k, k + 1, "(as of now)")
