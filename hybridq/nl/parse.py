@@ -40,7 +40,7 @@ ORDER_WORDS = {"top": True, "highest": True, "most": True, "greatest": True, "ma
 ADJECTIVE_SUPERLATIVES = {
     "largest": (True, "size"), "biggest": (True, "size"), "smallest": (False, "size"), "longest": (True, "size"),
     "shortest": (False, "size"), "oldest": (False, "time"), "earliest": (False, "time"), "newest": (True, "time"),
-    "latest": (True, "time"), "recent": (True, "time"), "expensive": (True, "money"), "priciest": (True, "money"),
+    "latest": (True, "time"), "recent": (True, "time"), "recently": (True, "time"), "expensive": (True, "money"), "priciest": (True, "money"),
     "cheapest": (False, "money"), "best": (True, None), "worst": (False, None),
 }
 # Superlatives that repeat an earlier one ("top 5 ... with the highest"), by direction.
@@ -822,6 +822,11 @@ class Parser:
             self.note(i, i + len(phrase), "group by")
             words = self.note(link.start, link.end, what)
             groups.append(Group(table, column, term, words, each=any(w in ("each", "every", "per") for w in phrase)))
+        if groups:  # "can you break down ARR by segment": the words that announce the grouping
+            for i in range(len(self.tokens)):
+                for phrase in (("break", "down"), ("broken", "down"), ("breakdown",), ("split",)):
+                    if self.match(i, phrase) and not any(k in self.used for k in range(i, i + len(phrase))):
+                        self.note(i, i + len(phrase), "(grouped)")
         return groups
 
     def _made_by(self, i: int, link: Link) -> bool:

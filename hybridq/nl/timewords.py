@@ -117,6 +117,8 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
             start, stop, k = _point(words, i, today)
             found = Window(start, stop, i, k)
         if found:
+            if at(found.last) == "so" and at(found.last + 1) == "far" or at(found.last) == "to" and at(found.last + 1) == "date":
+                found = Window(found.start, found.end, found.first, found.last + 2)  # "this year so far"
             out.append(found)
             i = found.last
         else:

@@ -25,7 +25,7 @@ QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "where", "when
 # Verbs and phrases of asking: "show me", "give me the list of", "I want to know".
 ASKING = {"show", "list", "give", "tell", "display", "find", "return", "see", "let", "please", "need", "want", "know",
           "fetch", "retrieve", "provide", "name", "identify", "get", "pull", "lookup", "look", "up", "report", "kindly",
-          "hey", "hi", "hello", "thanks", "thank", "ok", "okay", "just"}
+          "hey", "hi", "hello", "thanks", "thank", "ok", "okay", "just", "pls", "plz"}
 # Words that restate "everything in the table": they may leave the SQL unchanged. A catalog adds
 # its own ("in the us" for data about one country) under `nl: {all_rows: [...]}`.
 ALL_ROWS = {"all", "total", "overall", "altogether", "combined", "entire", "whole", "ever", "exist", "exists", "there",
@@ -54,7 +54,7 @@ RELATION_VERBS = {"have", "has", "had", "having", "own", "owns", "owned", "hold"
                   "feature", "features", "featured", "host", "hosts", "hosted", "operate", "operates", "operated",
                   "work", "works", "worked", "employ", "employs", "employed", "get", "got", "give", "gives", "given",
                   "gave", "hold", "holding", "keep", "keeps", "kept", "occur", "occurs", "occurred", "happen",
-                  "happens", "happened", "carry", "carries", "carried"}
+                  "happens", "happened", "carry", "carries", "carried", "sit", "sits", "sitting", "sat"}
 # Verbs that create the row they describe: a time window after them is the row's time column
 # ("tickets filed last month"). Other verbs ("cancelled in 2025") need the catalog to say which date they mean.
 CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "created", "written", "sent", "logged",

@@ -21,7 +21,7 @@ from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_colu
 from hybridq.refresh.files import FileChanges, FileState, compare, display_paths, scan, stat_files
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
-from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
+from hybridq.refresh.write import TableWrite, index_values_again_if_needed, write_duckdb, write_lance
 from hybridq.sql.scoring import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, quote
 from hybridq.store.store import Store
@@ -106,6 +106,7 @@ class Refresher:
                 if f.read is not None and f.read.on_commit is not None:
                     f.read.on_commit()
             if not paths:
+                index_values_again_if_needed(self.store)
                 self.embed_phrases()
         report.seconds = time.perf_counter() - t0
         if report.changed:

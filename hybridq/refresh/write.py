@@ -19,7 +19,7 @@ from hybridq.refresh.embed_stage import ColumnChanges
 from hybridq.refresh.external import record_source_state
 from hybridq.refresh.files import FileChanges
 from hybridq.refresh.sources.base import RowIssue
-from hybridq.store.duck import chunks_table, one, quote, rows_table
+from hybridq.store.duck import chunks_table, get_meta, one, quote, rows_table, set_meta, table_exists
 from hybridq.store.lance_store import chunk_schema, key_filter, lance_column, literal
 from hybridq.store.store import Store, lance_name
 
@@ -206,6 +206,22 @@ def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
         store.errors_changed(tw.table)
     con.execute("INSERT OR REPLACE INTO _hq.sources VALUES (?, ?, ?, NULL, NULL, NULL, NULL)",
                 [tw.table, tw.source, now])
+
+
+# Which columns' values are indexed, and how many: stores indexed under another policy are indexed again.
+VALUES_POLICY = "2: short text columns up to 200 values; names, text keys and index_values columns up to 100,000"
+
+
+def index_values_again_if_needed(store: Store) -> None:
+    """Index every table's values again when the indexing policy (or a column's index_values) changed."""
+    policy = VALUES_POLICY + repr(sorted((t, c) for t, spec in store.catalog.tables.items()
+                                         for c, col in spec.columns.items() if col.index_values is not None))
+    if get_meta(store.db, "values_policy") == policy:
+        return
+    for table in store.catalog.tables:
+        if table_exists(store.db, "main", table):
+            _index_values(store, table)
+    set_meta(store.db, "values_policy", policy)
 
 
 def _index_values(store: Store, table: str) -> None:
