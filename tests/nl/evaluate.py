@@ -47,7 +47,7 @@ import yaml
 from sqlglot import exp
 
 from compare import (NUMBER, Expected, column_kind, compare_rows, harmonize, match_columns, multiset_minus,
-                     read_as, rows_equal, values_equal)
+                     read_as, rows_equal, same_multiset, values_equal)
 
 RIGHT, WRONG, REFUSED, CLARIFIED = "right", "wrong", "refused", "clarified"
 VERDICTS = (RIGHT, WRONG, REFUSED, CLARIFIED)
@@ -328,16 +328,20 @@ def compare_answer(entry: Entry, gold_sql: str, expected: Expected, reply: Reply
     if entry.compare == "columns":
         return match_columns(expected, reply.columns, reply.rows, ordered)
     if entry.key_column:
-        return _compare_keyed(entry, expected, reply, ordered)
+        return _compare_keyed(entry, gold_sql, expected, reply, ordered)
     if len(expected.columns) == 1 and len(expected.rows) == 1:
         return _compare_scalar(expected, reply)
     return match_columns(expected, reply.columns, reply.rows, ordered)
 
 
-def _compare_keyed(entry: Entry, expected: Expected, reply: Reply, ordered: bool) -> tuple[bool, str]:
+def _compare_keyed(entry: Entry, gold_sql: str, expected: Expected, reply: Reply,
+                   ordered: bool) -> tuple[bool, str]:
     projections = answer_projections(reply.sql, len(reply.columns))
     gold_indexes = gold_columns(entry, expected)
     key = _named(entry.key_column, reply.columns, projections)
+    gold_projections = answer_projections(gold_sql, len(expected.columns))
+    if key is None and gold_projections and gold_projections[gold_indexes[0]].source is None:
+        key = _key_by_values(expected, gold_indexes[0], reply)
     if key is None:
         return False, f"the answer has no column {entry.key_column} (it has {reply.columns})"
     answer_indexes = [key]
@@ -350,6 +354,16 @@ def _compare_keyed(entry: Entry, expected: Expected, reply: Reply, ordered: bool
     kinds = [column_kind([r[i] for r in wanted.rows]) for i in range(len(gold_indexes))]
     got = [tuple(read_as(row[a], k) for a, k in zip(answer_indexes, kinds)) for row in reply.rows]
     return compare_rows(wanted, got, ordered)
+
+
+def _key_by_values(expected: Expected, gold_key: int, reply: Reply) -> int | None:
+    """A computed key ('date_trunc(...) AS month') may be named otherwise in an answer ('signup_month'):
+    the one answer column holding exactly the gold key's values, or None."""
+    want = [(r[gold_key],) for r in expected.rows]
+    kind = column_kind([w[0] for w in want])
+    found = [i for i in range(len(reply.columns))
+             if same_multiset([(read_as(r[i], kind),) for r in reply.rows], want)]
+    return found[0] if len(found) == 1 else None
 
 
 def _compare_scalar(expected: Expected, reply: Reply) -> tuple[bool, str]:

@@ -142,6 +142,14 @@ def test_only_the_key_column_counts_and_there_is_no_fallback_to_the_first_column
     assert verdict(entry, answer(["customer"], rows, "SELECT t.name AS customer FROM t"))[0] == RIGHT
 
 
+def test_a_computed_key_is_found_by_its_values():
+    entry = keyed("SELECT upper(region) AS area, SUM(score) AS total FROM t GROUP BY 1", "area", "total")
+    sql = "SELECT upper(region) AS region_code, SUM(score) AS total FROM t GROUP BY 1"
+    assert verdict(entry, answer(["region_code", "total"], [("US", 6), ("EU", 13)], sql))[0] == RIGHT
+    got, why = verdict(entry, answer(["region_code", "total"], [("US", 6), ("FR", 13)], sql))
+    assert got == WRONG and "no column area" in why
+
+
 def test_grouped_values_pair_with_their_key():
     entry = keyed("SELECT region, SUM(score) AS total FROM t GROUP BY region", "region", "total")
     assert verdict(entry, answer(["region", "total"], [("US", 6), ("EU", 13)]))[0] == RIGHT
