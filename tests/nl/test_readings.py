@@ -296,3 +296,24 @@ def test_a_ratio_of_two_counts(atlas):
 def test_a_question_with_a_word_the_catalog_cannot_place_names_it(atlas):
     answer = atlas.ask("how many zeppelins landed in Texas?", llm=False)
     assert answer.kind == "refusal" and "zeppelins" in answer.unplaced
+
+
+def test_a_catalog_without_semantic_columns_never_loads_the_model(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "states.csv").write_text(inspect.cleandoc(FILES["states.csv"]) + "\n")
+    (tmp_path / "plain.yaml").write_text(inspect.cleandoc("""
+        version: 1
+        name: plain
+        sources: {states: {kind: csv, path: data/states.csv}}
+        tables:
+          states:
+            source: states
+            primary_key: state_name
+            columns: {state_name: VARCHAR, area: {type: INTEGER, unit: km2}, population: INTEGER}
+        """))
+    with hybridq.connect(tmp_path / "plain.yaml") as hq:
+        hq.refresh()
+        assert hq.ask("how many states have an area over 500000?", llm=False).rows == [(2,)]
+        refused = hq.ask("how many provinces are there?", llm=False)
+        assert refused.kind == "refusal" and "provinces" in refused.unplaced
+        assert hq._opened.embedder is None  # neither the refresh, the answer nor the refusal loaded it
