@@ -89,6 +89,7 @@ class Composer:
         self.lex = lexicon
         self.catalog = lexicon.catalog
         self.joined: dict[str, list[Step]] = {spec.root: []}
+        self.none_of: dict[str, list[Condition]] = {}  # conditions on the rows a negated existence excludes
 
     # -- joins ---------------------------------------------------------------------------------
 
@@ -141,7 +142,8 @@ class Composer:
         elif cond.kind == "semantic":
             node = exp.Anonymous(this="semantic_match", expressions=[col(t, cond.column), exp.Literal.string(cond.text)])
         elif cond.kind == "exists":
-            return self.exists(t, [], cond.negated)
+            return self.exists(t, [self.predicate(c) for c in self.none_of.get(t, [])] if cond.negated else [],
+                               cond.negated)
         elif cond.kind == "count_compare":
             return _compare(self.correlated(cond.measure), cond.op, cond.values)
         elif cond.kind == "measure_compare":
@@ -172,8 +174,14 @@ class Composer:
         Two values of one column ('both a DPA and an MSA') are two rows."""
         counted = {c.measure.table: c.measure for c in self.spec.conditions
                    if c.kind == "count_compare" and c.measure is not None and not c.negated}
+        missing = {c.table for c in self.spec.conditions if c.kind == "exists" and c.negated}
         out: dict[str, list[list[Condition]]] = {}
         for cond in self.spec.conditions:
+            if cond.table in missing and cond.kind in ROW_CONDITIONS and not cond.negated \
+                    and not self.reach(cond.table)[1]:
+                # "businesses with no check-ins on a Monday": no check-in that is on a Monday
+                self.none_of.setdefault(cond.table, []).append(cond)
+                continue
             if cond.kind == "exists" and not cond.negated and any(
                     c.table == cond.table and c.kind in ROW_CONDITIONS and not c.negated for c in self.spec.conditions):
                 out.setdefault(cond.table, [[]])[0].append(cond)  # "with tickets mentioning X": one ticket does both
@@ -318,7 +326,8 @@ class Composer:
             self.need_join(spec.partition.table, "ranking within groups")
         below = self.related_rows()
         for cond in spec.conditions:
-            if any(cond is c for groups in below.values() for group in groups for c in group) or any(
+            if any(cond is c for conds in self.none_of.values() for c in conds) or \
+                    any(cond is c for groups in below.values() for group in groups for c in group) or any(
                     cond is f for c in spec.conditions if c.kind == "count_compare" and c.measure
                     for f in c.measure.filters):
                 continue

@@ -320,6 +320,10 @@ class Parser:
     def _adjacency(self, e: Element, link: Link, links: list[Link]) -> float:
         """A value next to its own column's name ('priority urgent', 'the Growth plan'), or next to a
         word its column is named after ('the city of New York' for city_name), is read as that column's."""
+        if e.kind == "column":
+            # "a review rated below 4", "the lowest-rated review": the column of the noun next to it
+            near = [lk for lk in links if lk.end == link.start or lk.start == link.end]
+            return 0.2 if any(x.kind == "table" and x.table == e.table for lk in near for x in lk.elements) else 0.0
         if e.kind != "value":
             return 0.0
         for other in links:
@@ -790,7 +794,8 @@ class Parser:
             if i in self.used:
                 continue
             phrase = next((g for g in GROUP_WORDS if self.match(i, g)), None)
-            if phrase is None or (phrase == ("by",) and i > 0 and self.lower[i - 1] in AGENT_VERBS):
+            if phrase is None or (phrase == ("by",) and i > 0 and (
+                    self.lower[i - 1] in AGENT_VERBS or self.lower[i - 1] in ORDER_VERBS)):
                 continue
             j = i + len(phrase)
             while j < len(self.tokens) and self.lower[j] in ("the", "their", "its", "each", "every") and self.link_at(j) is None:
@@ -1144,7 +1149,9 @@ class Parser:
         kind, after = agg
         column = self._numeric_after(after, spec)
         if kind == "count":
-            if column is not None and column[0].start <= after + 1:  # "how many licenses": a sum of seats
+            if column is not None and column[0].start == after and \
+                    self.catalog.tables[column[1].table].columns[column[1].column].unit and \
+                    not self.lex.temporal(column[1].table, column[1].column):  # "how many licenses": a sum of seats
                 link, c = column
                 words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
                 return Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}")
