@@ -380,6 +380,9 @@ class Composer:
         elif ranking is not None and ranking.kind == "column":
             self.need_join(ranking.table, "ordering")
             node = col(ranking.table, ranking.column)
+            if aggregate and all(g.sql() != node.sql() for g in group_by):
+                raise Refusal([ranking.column], {}, f"the rows are totals per group, and {ranking.table}.{ranking.column} "
+                              "is not one of the groups: it cannot order them")
             if all(p.sql() != node.sql() for p in projections):
                 projections.append(node)
             order.append(exp.Ordered(this=node.copy(), desc=ranking.desc, nulls_first=False))
