@@ -10,6 +10,7 @@ reported, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import deque
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from hybridq.catalog.model import Catalog
+from hybridq.catalog.rules.context import type_family
 from hybridq.nl.graph import catalog_graph
 from hybridq.nl.lexicon import Lexicon
 from hybridq.nl.parse import Refusal
@@ -141,6 +143,10 @@ class Composer:
             node = exp.and_(*parts)
         elif cond.kind == "semantic":
             node = exp.Anonymous(this="semantic_match", expressions=[col(t, cond.column), exp.Literal.string(cond.text)])
+            if cond.literals:  # or the text, or the row's title, names them as written ('tickets about hubspot')
+                node = exp.Paren(this=exp.or_(node, *[exp.and_(*[
+                    exp.RegexpLike(this=col(t, c), expression=exp.Literal.string(rf"\b{re.escape(w)}(s|es)?\b"),
+                                   flag=exp.Literal.string("i")) for w in cond.literals]) for c in self.texts_of(t, cond.column)]))
         elif cond.kind == "exists":
             return self.exists(t, [self.predicate(c) for c in self.none_of.get(t, [])] if cond.negated else [],
                                cond.negated)
@@ -153,6 +159,14 @@ class Composer:
         else:  # pragma: no cover
             raise ValueError(cond.kind)
         return exp.Not(this=exp.Paren(this=node)) if cond.negated else node
+
+    def texts_of(self, table: str, column: str) -> list[str]:
+        """The searched text column, and the text column that names the table's rows (a ticket's subject)."""
+        label = self.catalog.tables[table].label()
+        texts = [column]
+        if label != column and type_family(self.catalog.tables[table].columns[label].type) == "text":
+            texts.append(label)
+        return texts
 
     def place(self, cond: Condition) -> tuple[str, exp.Expression]:
         """('where', predicate) for the root or a joined table, else an EXISTS on the table's rows."""
@@ -201,12 +215,46 @@ class Composer:
                 group.append(cond)
         return out
 
-    def exists(self, table: str, predicates: list[exp.Expression], negated: bool) -> exp.Expression:
-        """EXISTS (rows of `table`, reached from the root, satisfying the predicates)."""
+    def one_row_each(self, below: dict[str, list[list[Condition]]]) -> list[tuple[list[str], list[Condition]]]:
+        """The EXISTS to write: conditions on tables reached through the same related row join into one
+        ('students who got an A in Advanced Calculus': one record with grade A, of that course), unless
+        a table holds two rows' conditions ('both a DPA and an MSA')."""
+        out: list[tuple[list[str], list[Condition]]] = []
+        through: dict[str, int] = {}
+        for table, groups in below.items():
+            path, _ = self.reach(table)
+            hop = path[0].dst if path else table
+            if len(groups) == 1 and hop in through and all(len(below[t]) == 1 for t in out[through[hop]][0]):
+                tables, conds = out[through[hop]]
+                out[through[hop]] = (tables + [table], conds + groups[0])
+                continue
+            for group in groups:
+                out.append(([table], list(group)))
+            if len(groups) == 1:
+                through.setdefault(hop, len(out) - 1)
+        return out
+
+    def exists(self, table: str, predicates: list[exp.Expression], negated: bool,
+               also: list[str] = ()) -> exp.Expression:
+        """EXISTS (rows of `table`, reached from the root, satisfying the predicates), joining the
+        tables in `also` along their own paths from the same related row."""
         path, _ = self.reach(table)
         if not path:
             raise Refusal([table], {}, f"cannot relate {table} to itself")
         first = path[0]
+        if also:
+            sub = exp.select(exp.Literal.number(1)).from_(exp.to_table(first.dst))
+            joined = {first.dst}
+            for other in [table, *also]:
+                for step in self.reach(other)[0][1:]:
+                    if step.dst not in joined:
+                        joined.add(step.dst)
+                        sub = sub.join(exp.to_table(step.dst), on=exp.EQ(this=col(step.src, step.src_col),
+                                                                           expression=col(step.dst, step.dst_col)))
+            sub = sub.where(exp.and_(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)),
+                                     *predicates))
+            node = exp.Exists(this=sub)
+            return exp.Not(this=node) if negated else node
         sub = exp.select(exp.Literal.number(1)).from_(exp.to_table(path[-1].dst))
         for step in reversed(path[1:]):
             sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
@@ -340,9 +388,9 @@ class Composer:
                 continue
             _, predicate = self.place(cond)
             where.append(predicate)
-        for table, groups in below.items():
-            where += [self.exists(table, [self.predicate(c) for c in group if c.kind != "exists"], False)
-                      for group in groups]
+        for tables, group in self.one_row_each(below):
+            where.append(self.exists(tables[0], [self.predicate(c) for c in group if c.kind != "exists"], False,
+                                     also=tables[1:]))
         order: list[exp.Expression] = []
         limit = None
         if aggregate:

@@ -89,14 +89,14 @@ def _loose_windows(tokens: list[Token], i: int, words: int) -> list[int]:
 
 def candidates(tokens: list[Token], lex: Lexicon, skip: set[int], keep=None, extra: list[Link] = ()) -> list[Link]:
     """Every span that names something in the lexicon (tokens in `skip` are never part of one),
-    with the `extra` links found otherwise; `keep(element, words)` can rule elements out."""
+    with the `extra` links found otherwise; `keep(element, words, start)` can rule elements out."""
     raw = _candidates(tokens, lex, skip) + [replace(link) for link in extra]
     if keep is None:
         return raw
     out = []
     for link in raw:
         words = tuple(t.lower for t in tokens[link.start:link.end])
-        elements = [e for e in link.elements if keep(e, words)]
+        elements = [e for e in link.elements if keep(e, words, link.start)]
         if elements:
             link.elements = elements
             out.append(link)
@@ -202,6 +202,16 @@ LIGHT = 0.35  # a common word ('total', 'am') a phrase covers: placed by the que
 COVERS = 4
 
 
+def one_name(link: Link, rest: list[Link]) -> bool:
+    """Two values of one table written side by side ('Jane' 'Doe' as first and last name) read as one
+    name: the split costs no extra link, so it competes with one column holding the whole phrase."""
+    if not rest or rest[0].start != link.end:
+        return False
+    tables = {(e.table, e.column) for e in link.elements if e.kind == "value"}
+    after = {(e.table, e.column) for e in rest[0].elements if e.kind == "value"}
+    return any(t == u and c != d for t, c in tables for u, d in after)
+
+
 def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS) -> list[tuple[float, list[Link]]]:
     """The k best ways to read the words as non-overlapping catalog phrases: by the content words
     they cover (words in `light`, such as 'total' or 'am', count for little), then by using fewer,
@@ -215,8 +225,9 @@ def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS) -> 
         options = list(best[i + 1])
         for link in by_start.get(i, []):
             covered = sum(LIGHT if t in light else 1 for t in range(link.start, link.end))
-            gain = covered * link.score - LINK_COST
-            options += [(value + gain, [link] + rest) for value, rest in best[link.end]]
+            gain = covered * link.score
+            options += [(value + gain - (0.0 if one_name(link, rest) else LINK_COST), [link] + rest)
+                        for value, rest in best[link.end]]
         options.sort(key=lambda vr: -vr[0])
         kept: list[tuple[float, list[Link]]] = []
         for value, chosen in options:

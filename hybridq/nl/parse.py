@@ -20,7 +20,16 @@ from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
 from hybridq.nl.text import Token, normalize_phrase, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
-from hybridq.nl.words import ALL_ROWS, CREATION_VERBS, FUNCTION_WORDS, PRESENT, PRONOUNS, RELATION_VERBS
+from hybridq.nl.words import (
+    ALL_ROWS,
+    AUXILIARIES,
+    CREATION_VERBS,
+    FUNCTION_WORDS,
+    PLACE_WORDS,
+    PRESENT,
+    PRONOUNS,
+    RELATION_VERBS,
+)
 
 # Words a question may contain without the catalog naming them (general English only, see nl.words).
 STOPWORDS = FUNCTION_WORDS | RELATION_VERBS | ALL_ROWS
@@ -128,7 +137,7 @@ PLURAL_TABLE = 0.1
 COVER_SLACK = 0.5
 # The glossary says what a phrase means to the business; a column or a value of the same name is how
 # the data stores it.
-TERM_OVER_DATA = 0.15
+TERM_OVER_DATA = 0.2
 
 
 class Refusal(Exception):
@@ -174,26 +183,35 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     tokens = tokenize(question)
     extra = [p.link for p in paraphrases]
 
-    def plausible(element: Element, words: tuple[str, ...]) -> bool:
+    def plausible(element: Element, words: tuple[str, ...], start: int) -> bool:
         # a lone function word ('how', 'in', 'us') is grammar, not the name of a column, value or term,
-        # unless it is written as an abbreviation ('US', 'AM') or the catalog gives it as a synonym
+        # unless it is written as an abbreviation ('US', 'AM'), the catalog gives it as a synonym, or it
+        # is a letter an article names ('an A')
         if len(words) != 1 or words[0] not in FUNCTION_WORDS or element.kind not in ("value", "column", "term"):
+            return True
+        if element.kind == "value" and named_letter(start):
             return True
         return words[0] in abbreviations or (
             element.kind == "column" and lexicon.strength_of(words, element) == SYNONYM and words[0] not in PRONOUNS)
 
+    def named_letter(k: int) -> bool:
+        return len(tokens[k].text) == 1 and tokens[k].text.isupper() and k > 0 and tokens[k - 1].lower in ("a", "an")
+
     abbreviations = {t.lower for t in tokens if len(t.text) >= 2 and t.text.isupper()}
     numbers = {t.lower for t in tokens if t.number is not None}
 
-    def plausible_or_number(element: Element, words: tuple[str, ...]) -> bool:
+    def plausible_or_number(element: Element, words: tuple[str, ...], start: int) -> bool:
         # a bare number is a quantity ('top 3'), not the value '3' of some column
-        return plausible(element, words) and not (len(words) == 1 and words[0] in numbers and element.kind == "value")
+        return plausible(element, words, start) and not (
+            len(words) == 1 and words[0] in numbers and element.kind == "value")
 
     first = link_question(tokens, lexicon, keep=plausible_or_number, extra=extra)
     named = {e.table for lk in first for e in lk.elements if e.kind == "table"}
     named |= {e.head_table for lk in first for e in lk.elements if e.kind == "term" and e.head_table}
+    # a filter term of one table's rows ('escalations': urgent tickets) names that table too
+    named |= {t for lk in first for e in lk.elements if (t := filter_table(e, lexicon)) is not None}
     extra = extra + hyphenated(question, tokens, lexicon)
-    found = candidates(tokens, lexicon, set(), keep=lambda e, words: plausible_or_number(e, words) and (
+    found = candidates(tokens, lexicon, set(), keep=lambda e, words, start: plausible_or_number(e, words, start) and (
         e.needs_table is None or e.needs_table in named), extra=extra)
     # a shape word the catalog's vocabulary defines ('largest' -> area) counts as a content word
     vocabulary = {k for lk in found for k in range(lk.start, lk.end) if any(e.kind in ("adjective", "verb")
@@ -201,6 +219,14 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None and k not in vocabulary}
     covers = best_covers(found, len(tokens), light)
     return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
+
+
+def filter_table(e: Element, lexicon: Lexicon) -> str | None:
+    """The table a whole filter term of one table's rows selects from, if `e` is one."""
+    if e.kind != "term" or e.needs_table is not None or lexicon.catalog.glossary[e.term].kind != "filter":
+        return None
+    tables = catalog_graph(lexicon).term_tables(e.term)
+    return tables[0] if len(tables) == 1 else None
 
 
 def hyphenated(question: str, tokens: list[Token], lexicon: Lexicon) -> list[Link]:
@@ -272,6 +298,9 @@ class Parser:
         self._all_rows()
         spec = self._understand()
         self._present_words(spec)
+        self._where_and_when(spec)
+        self._name_asked(spec)
+        self._who_did(spec)
         self._check_everything_placed()
         return Parsed(spec, self.provenance, list(self.choices.made))
 
@@ -394,6 +423,14 @@ class Parser:
             if end <= start or all(self.lower[k] in FUNCTION_WORDS for k in range(start, end)):
                 i += 1
                 continue
+            if column is None and cue in (("about",), ("regarding",), ("concerning",)) and any(
+                    lk.start == start and lk.end == end and lk.kinds() == {"value"}
+                    and any(e.table in self._named_tables() for e in lk.elements) for lk in self.links) \
+                    and not any(w in ORDER_WORDS for w in self.lower[:i]):
+                # 'tickets about performance' where performance is a topic the data records: that value
+                # ('the top 3 tickets about performance' ranks by meaning)
+                i = end
+                continue
             text = self.question[self.tokens[start].start:self.tokens[end - 1].end]
             self.semantics.append({"cue": (i, start), "phrase": (start, end), "text": text, "column": column,
                                    "ranked": cue in RANKED_CUES})
@@ -467,11 +504,31 @@ class Parser:
         if spec.groups and not spec.measures:
             spec.measures.append(self._quantity(spec) or  # "invoice amount per plan": the sum in each
                                  Measure("count", spec.entity, words=spec.entity_words, alias="count"))
+        if entity_link is None and not spec.measures and not spec.groups and spec.ranking is None:
+            self._amount_asked(spec)
         self._restated_count(spec)
         self._show_columns(spec)
         self._finalize_root(spec)
         self._period_columns(spec)
         return spec
+
+    def _amount_asked(self, spec: QuerySpec) -> None:
+        """'billed amount last month', no table named: one quantity asks for its total, or for the rows
+        that hold it; each is a reading ('invoice amounts last month', plural, asks for the rows)."""
+        for link in self.links:
+            if any(k in self.used for k in range(link.start, link.end)) or link.kinds() != {"column"}:
+                continue
+            columns = [e for e in link.elements if e.table == spec.entity and self.lex.numeric(e.table, e.column)
+                       and self.catalog.tables[e.table].columns[e.column].unit]
+            last = self.tokens[link.end - 1]
+            if not columns or last.lower != last.norm:
+                return
+            c = columns[0]
+            if self.choose(f"what '{self.words(link.start, link.end).text}' asks for", [
+                    Option(False, 1.0, f"the {c.table} rows"), Option(True, 1.0, f"the total of {c.table}.{c.column}")]):
+                words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
+                spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
+            return
 
     def _partition(self, spec: QuerySpec) -> None:
         """'the top 3 customers by MRR in each segment', 'the 2 newest tickets per priority': the
@@ -1163,12 +1220,7 @@ class Parser:
                 t = counted.elements[0].table
                 words = self.note(counted.start, counted.end, f"count of {t}")
                 return Measure("count", t, words=words, alias=f"{t}_count")
-            tally = self._tally_column(counted, spec.entity)
-            if tally is not None and self.choose(f"how many {spec.entity}", [
-                    Option(False, 1.0, f"rows of {spec.entity}"), Option(True, 1.0, f"total of {spec.entity}.{tally}")]):
-                # one row of daily check-in counts holds many check-ins: "how many check-ins" may add them up
-                return Measure("sum", spec.entity, tally, words=spec.entity_words, alias=f"total_{tally}")
-            return Measure("count", spec.entity, words=spec.entity_words, alias="count")
+            return self._count_of_rows(spec, counted)
         if column is not None:
             link, c = column
             if kind == "money" and not self._is_money(c.table, c.column):
@@ -1194,6 +1246,15 @@ class Parser:
                 return Measure("count", spec.entity, words=spec.entity_words, alias="count")
         word = {"money": "how much", "avg": "average"}.get(kind, kind)
         raise Refusal([word], {}, f"'{word}' of what? no number column is named after it")
+
+    def _count_of_rows(self, spec: QuerySpec, counted: Link | None) -> Measure:
+        """How many of the entity: its rows, or, when a column of it tallies what the words name, that
+        column's total too (one row of daily check-in counts holds many check-ins)."""
+        tally = self._tally_column(counted, spec.entity)
+        if tally is not None and self.choose(f"how many {spec.entity}", [
+                Option(False, 1.0, f"rows of {spec.entity}"), Option(True, 1.0, f"total of {spec.entity}.{tally}")]):
+            return Measure("sum", spec.entity, tally, words=spec.entity_words, alias=f"total_{tally}")
+        return Measure("count", spec.entity, words=spec.entity_words, alias="count")
 
     def _tally_column(self, counted: Link | None, table: str) -> str | None:
         """A number column of the counted table that is itself a count of what the words name: one
@@ -1519,7 +1580,23 @@ class Parser:
                 spec.ranking = Ranking("semantic", True, top_n, table=table, column=column, text=s["text"], words=words)
             else:
                 spec.conditions.append(Condition("semantic", table, column, text=s["text"], words=words,
-                                                 negated=self._negated(s["cue"][0])[0]))
+                                                 negated=self._negated(s["cue"][0])[0],
+                                                 literals=self._rare_words(*s["phrase"])))
+
+    def _rare_words(self, start: int, end: int) -> list[str]:
+        """Words of a short search phrase the model hardly knows ('hubspot', '429', 'SSO'): names and
+        codes, which a text that mentions them holds as written. Long phrases are left to meaning."""
+        if end - start > 3 or not self.lex.english:
+            return []
+        return [t.text for t in self.tokens[start:end] if t.quoted is None and t.text.isalnum() and (
+            any(ch.isdigit() for ch in t.text) or (len(t.text) >= 3 and t.lower not in FUNCTION_WORDS
+                                                   and not self._known_word(t)))]
+
+    def _known_word(self, t: Token) -> bool:
+        """A word of the model's vocabulary, in some form ('dashboards', 'cancelling', 'queries')."""
+        w = t.lower
+        forms = {w, t.norm, w[:-1], w[:-2], w[:-3], w[:-4], w[:-3] + "e", w[:-2] + "e", w[:-3] + "y"}
+        return any(f in self.lex.english for f in forms if len(f) >= 3)
 
     def _semantic_column(self, s: dict, spec: QuerySpec) -> tuple[str, str]:
         options = self._semantic_column_options(s, spec)
@@ -1572,7 +1649,7 @@ class Parser:
         if not spec.groups:
             self._group_named_before(spec, at)
         if spec.groups and not each:
-            spec.measures.append(Measure("count", spec.entity, alias="count"))
+            spec.measures.append(self._count_of_rows(spec, self.link_at(at + 1)))
             return Ranking("measure", desc, n or spec.limit or self._unsaid_limit())
         semantic = [c for c in spec.conditions if c.kind == "semantic" and not c.negated]
         if len(semantic) == 1 and desc:  # "top 10 tickets about slow performance": rank by meaning
@@ -1743,10 +1820,17 @@ class Parser:
         for k, t in enumerate(self.tokens):
             if k in self.used or self._semantic_token(k) or t.lower in (",", ";", "?", "+"):
                 continue
-            if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS and k not in self.linked.named:
+            if t.number is None and t.lower in STOPWORDS and t.lower not in NEGATIONS and k not in self.linked.named \
+                    and not self._signs_in(k):
                 continue  # a word the catalog names ("open" for open orders) counts even if it is a common word
             out.append(k)
         return out
+
+    def _signs_in(self, k: int) -> bool:
+        """'logged in', 'log on': a visit, not the making of a row ('tickets logged in May' is)."""
+        return self.lower[k] in ("log", "logs", "logged", "logging") and \
+            self.lower[k + 1:k + 2] in (["in"], ["into"], ["on"], ["out"]) and \
+            not any(w.first == k + 1 for w in self.windows)
 
     def _all_rows(self) -> None:
         """Phrases the catalog says mean every row ('in the us' when all the data is about one country)."""
@@ -1761,13 +1845,78 @@ class Parser:
         """'still open', 'currently on the Growth plan': a word of the present restates a condition on
         the rows' state; with no such condition it is left unplaced ('customers we currently have'
         asks for a state the catalog must define)."""
-        states = [c for c in spec.conditions if c.kind in ("term", "value", "compare")]
+        # a name says which row, not what state it is in ('is Trueline Bank still a customer?')
+        states = [c for c in spec.conditions if c.kind in ("term", "value", "compare") and not (
+            c.kind == "value" and c.column == self.catalog.tables[c.table].label())]
         states += [m for m in spec.measures if m.kind == "metric"]  # "our ARR right now": a metric is as of now
         for k, t in enumerate(self.tokens):
             if k not in self.used and t.lower in PRESENT and states:
                 self.note(k, k + 1, "(as of now)")
             elif k not in self.used and self.match(k, ("right", "now")) and states:
                 self.note(k, k + 2, "(as of now)")
+
+    def _where_and_when(self, spec: QuerySpec) -> None:
+        """'Where is X held?' asks for a place and 'When was X filed?' for a date: the answer shows a
+        column of the rows that holds one (each such column is a reading), or there is no answer."""
+        if not self.tokens or self.lower[0] not in ("where", "when") or 0 in self.used:
+            return
+        wh = self.lower[0]
+        fits = self._is_place if wh == "where" else self.lex.temporal
+        shown = list(spec.show_columns) + [(g.table, g.column) for g in spec.groups if g.column]
+        shown += [(m.table, m.column) for m in spec.measures if m.column]
+        if any(fits(t, c) for t, c in shown):
+            self.note(0, 1, f"('{wh}': {', '.join(f'{t}.{c}' for t, c in shown if fits(t, c))})")
+            return
+        table = spec.root
+        columns = [c for c in self.catalog.tables[table].columns if fits(table, c) and not self._is_key(table, c)]
+        if not columns or spec.measures:
+            what = "a place" if wh == "where" else "a date or time"
+            raise Refusal([self.tokens[0].text], {}, f"'{self.tokens[0].text}' asks for {what}, and no column of "
+                          f"{table} the answer could show holds one", [0])
+        if wh == "where":  # a place is told by all its parts (address, city, state)
+            chosen = columns
+        else:  # which of several dates is asked for the words do not say: each is a reading
+            chosen = [columns[0] if len(columns) == 1 else self.choose(
+                f"what '{self.tokens[0].text}' asks for", [Option(c, 1.0, f"{table}.{c}") for c in columns])]
+        self.note(0, 1, "show " + ", ".join(f"{table}.{c}" for c in chosen))
+        spec.show_columns += [(table, c) for c in chosen]
+
+    def _who_did(self, spec: QuerySpec) -> None:
+        """'Who wrote the lowest-rated review?' asks for whoever did it, not for the review: when the
+        rows listed are what a verb after 'who' acts on, they are not the answer."""
+        if len(self.tokens) < 3 or self.lower[0] not in ("who", "whom") or self.lower[1] in AUXILIARIES:
+            return
+        named = [lk for lk in self.links if lk.start > 1 and any(
+            e.kind == "table" and e.table == (spec.entity or spec.root) for e in lk.elements)]
+        if named:
+            raise Refusal([self.tokens[0].text, self.tokens[1].text], {},
+                          f"'{self.tokens[0].text} {self.tokens[1].text}' asks for whoever did it, and the answer "
+                          f"would list the {spec.entity or spec.root} rows themselves", [0, 1])
+
+    def _name_asked(self, spec: QuerySpec) -> None:
+        """'the name of the research field of X': a name is asked for; rows of a table without a column
+        that names them have none to give (their key is no name)."""
+        if any(g.column or g.term is not None for g in spec.groups):
+            return
+        for k, t in enumerate(self.tokens):
+            if k in self.used or t.lower not in ("name", "names", "title", "titles"):
+                continue
+            if not (self.lower[k + 1:k + 2] == ["of"] or (k > 0 and self.lower[k - 1] in ("the", "their", "its", "whose"))):
+                continue
+            table = spec.entity or spec.root
+            spec_table = self.catalog.tables[table]
+            label = spec_table.label()
+            if label in spec_table.primary_key or self._is_key(table, label):
+                raise Refusal([t.text], {}, f"'{t.text}' asks for a name, and {table} has no column that names "
+                              f"its rows (only the key {table}.{label})", [k])
+            self.note(k, k + 1, f"({table}.{label})")
+
+    def _is_place(self, table: str, column: str) -> bool:
+        spec = self.catalog.tables[table].columns[column]
+        words = set(normalize_phrase(column.replace("_", " ")))
+        for synonym in spec.synonyms:
+            words |= set(normalize_phrase(synonym))
+        return bool(words & PLACE_WORDS) and not self.lex.numeric(table, column)
 
     def _check_everything_placed(self) -> None:
         positions = self._unplaced_positions()

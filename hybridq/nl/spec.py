@@ -38,6 +38,7 @@ class Condition:
     values: list = field(default_factory=list)
     term: int | None = None
     text: str | None = None  # semantic phrase
+    literals: list[str] = field(default_factory=list)  # semantic: rare words of the phrase a text may hold verbatim
     measure: Measure | None = None
     negated: bool = False
     words: list[Words] = field(default_factory=list)

@@ -87,5 +87,7 @@ def tokenize(question: str) -> list[Token]:
 
 def normalize_phrase(phrase: str) -> tuple[str, ...]:
     """The normal form of a catalog phrase: singular lower-case words (underscores split)."""
+    # a possessive is read as its noun in questions ("Joe's" -> joe), so also in the names they match
+    phrase = re.sub(r"(?<=\w)['\u2019]s\b", "", phrase)
     words = re.findall(r"[A-Za-z0-9#]+", phrase.replace("_", " ").replace("-", " "))
     return tuple(singular(w) for w in words)

@@ -61,3 +61,7 @@ CREATION_VERBS = {"filed", "made", "submitted", "placed", "raised", "opened", "c
                   "added", "registered", "recorded", "entered", "received", "came", "issued", "published", "posted",
                   "file", "make", "submit", "place", "raise", "open", "create", "write", "send", "log", "add",
                   "register", "record", "enter", "receive", "come", "issue", "publish", "post"}
+# Words a column holding a place is named with: what "where" asks for.
+PLACE_WORDS = {"city", "country", "state", "location", "address", "place", "region", "room",
+               "building", "area", "province", "county", "neighbourhood", "neighborhood", "street", "zip",
+               "postcode", "postal", "located", "town", "continent", "nation", "campus"}

@@ -330,7 +330,7 @@ def compare_answer(entry: Entry, gold_sql: str, expected: Expected, reply: Reply
     if entry.key_column:
         return _compare_keyed(entry, gold_sql, expected, reply, ordered)
     if len(expected.columns) == 1 and len(expected.rows) == 1:
-        return _compare_scalar(expected, reply)
+        return _compare_scalar(expected, reply, gold_sql)
     return match_columns(expected, reply.columns, reply.rows, ordered)
 
 
@@ -366,11 +366,29 @@ def _key_by_values(expected: Expected, gold_key: int, reply: Reply) -> int | Non
     return found[0] if len(found) == 1 else None
 
 
-def _compare_scalar(expected: Expected, reply: Reply) -> tuple[bool, str]:
+def _extreme_of(gold_sql: str) -> str | None:
+    """The column a one-value gold takes the smallest or largest of ('SELECT min(cost) ...'): an answer
+    giving the row with that smallest or largest value holds it in that column."""
+    try:
+        tree = sqlglot.parse_one(gold_sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Select) or len(tree.expressions) != 1:
+        return None
+    inner = tree.expressions[0].unalias()
+    if isinstance(inner, (exp.Min, exp.Max)) and isinstance(inner.this, exp.Column):
+        return inner.this.name
+    return None
+
+
+def _compare_scalar(expected: Expected, reply: Reply, gold_sql: str = "") -> tuple[bool, str]:
     if len(reply.rows) != 1:
         return False, f"{len(reply.rows)} rows for a single value"
-    index, why = value_column(expected.columns[0], reply, answer_projections(reply.sql, len(reply.columns)),
-                              exclude=set())
+    projections = answer_projections(reply.sql, len(reply.columns))
+    index, why = value_column(expected.columns[0], reply, projections, exclude=set())
+    extreme = _extreme_of(gold_sql) if index is None else None
+    if extreme is not None:
+        index = _named(extreme, reply.columns, projections)
     if index is None:
         return False, why
     want = expected.rows[0][0]

@@ -265,3 +265,13 @@ def test_acme_external_set_splits_half_and_half():
     heldout = sum(e.split == HELDOUT for e in entries)
     assert heldout == 71  # of 165: the same questions every run
     assert 0.4 <= heldout / len(entries) <= 0.6
+
+
+def test_the_smallest_value_may_come_as_the_row_holding_it():
+    entry = keyed("SELECT MIN(score) AS lowest FROM t WHERE region = 'US'", None)
+    row = "SELECT name, score FROM t WHERE region = 'US' ORDER BY score LIMIT 1"
+    assert verdict(entry, answer(["name", "score"], [("d", 1)], row))[0] == RIGHT
+    assert verdict(entry, answer(["name", "score"], [("b", 5)], row))[0] == WRONG
+    # a sum is no extreme: the row holding some value of the column does not answer it
+    total = keyed("SELECT SUM(score) AS total FROM t WHERE name = 'd'", None)
+    assert verdict(total, answer(["rank", "score"], [(2, 1)], "SELECT rank, score FROM t"))[0] == WRONG
