@@ -18,6 +18,7 @@ from hybridq.nl.text import normalize_phrase, singular
 
 NAME, SYNONYM, DERIVED = 1.0, 0.95, 0.85
 DECLARED_VALUE, VALUE_ALIAS, INDEXED_VALUE = 1.0, 0.95, 0.9
+NAME_START = 0.8  # the first words of one row's name ('copperbridge' for Copperbridge Supply Corp.)
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,11 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
             lex.add(word, Element("table", table=tables[0]), DERIVED)
     _add_terms(lex, table_words)
     _add_rankings(lex)
+    lex.english = english_words(catalog.embedding.model, catalog.base_dir)
     for table, column, value in values or []:
         if table in catalog.tables and value and len(value) <= 60:
             lex.add(value, Element("value", table=table, column=column, value=value), INDEXED_VALUE)
+    _add_name_starts(lex, values or [])
     for key, elements in list(lex.phrases.items()):  # "Japanese customers" names the value JAPAN
         for adjective in DEMONYMS.get(" ".join(key), ()):
             for e in elements:
@@ -145,12 +148,30 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
                     lex.add(name, e, VALUE_ALIAS)
     lex.all_rows = {normalize_phrase(p) for p in catalog.questions.all_rows}
     lex.units = {col.unit.lower() for t in catalog.tables.values() for col in t.columns.values() if col.unit}
-    lex.english = english_words(catalog.embedding.model, catalog.base_dir)
     for key, elements in lex.phrases.items():
         # a misspelling may be of a catalog name, a synonym or a listed value, not of any value seen in the data
         if any(e.kind != "value" or lex.strength.get((key, e), 0) >= VALUE_ALIAS for e in elements):
             lex.typo_keys.setdefault(len(key), []).append(key)
     return lex
+
+
+def _add_name_starts(lex: Lexicon, values: list[tuple[str, str, str]]) -> None:
+    """People type the start of a name ('keystone pharma', 'copperbridge'): the first words of a value
+    of a table's label column name that row when no other name starts so and they are not a phrase of
+    their own; one word alone only when it is no common English word."""
+    starts: dict[tuple[str, ...], set[Element]] = defaultdict(set)
+    for table, column, value in values:
+        if table not in lex.catalog.tables or not value or column != lex.catalog.tables[table].label():
+            continue
+        words = normalize_phrase(value)
+        for cut in range(1, len(words)):
+            starts[tuple(w.lower() for w in words[:cut])].add(Element("value", table=table, column=column, value=value))
+    for key, elements in starts.items():
+        if len(elements) != 1 or key in lex.phrases:
+            continue
+        if len(key) == 1 and (len(key[0]) < 4 or key[0] in lex.english or key[0].isdigit()):
+            continue
+        lex.add(" ".join(key), next(iter(elements)), NAME_START)
 
 
 @lru_cache(maxsize=4)

@@ -165,7 +165,8 @@ def _plural_of_value(words: tuple[str, ...], value: str | None) -> bool:
     """Whether the question's words are the value or its plural ('order forms' for Order Form)."""
     said = " ".join(words)
     name = " ".join(value.lower().replace("-", " ").replace("_", " ").split()) if value else ""
-    return said == name or said in (name + "s", name + "es") or (name.endswith("y") and said == name[:-1] + "ies")
+    return said == name or said in (name + "s", name + "es") or (name.endswith("y") and said == name[:-1] + "ies") \
+        or name.startswith(said + " ")  # the start of a name as written ('starwell couriers')
 
 
 def _link(lex: Lexicon, start: int, end: int, key: tuple[str, ...], score: float, how: str) -> Link:

@@ -20,7 +20,9 @@ PREPOSITIONS = {"of", "in", "on", "at", "to", "for", "from", "by", "with", "into
 CONJUNCTIONS = {"and", "or", "but", "nor", "so", "then", "also", "plus"}
 AUXILIARIES = {"is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "done", "have", "has",
                "had", "having", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "get",
-               "gets", "got", "there", "here", "whats", "what's", "who's", "there's", "it's", "that's", "let's"}
+               "gets", "got", "there", "here", "whats", "what's", "who's", "there's", "it's", "that's", "let's", "we've",
+               "who've", "they've", "you've", "i've", "we're", "they're", "you're", "i'm", "we'd", "we'll", "how's",
+               "where's", "when's"}
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "how", "where", "when", "why", "whether"}
 # Verbs and phrases of asking: "show me", "give me the list of", "I want to know".
 ASKING = {"show", "list", "give", "tell", "display", "find", "return", "see", "let", "please", "need", "want", "know",

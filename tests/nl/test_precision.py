@@ -129,7 +129,7 @@ FILES = {
         """,
     "shops.csv": """shop_id,name,city,state
         1,Joe's Pizza,Austin,TX
-        2,Bean There,Boston,MA
+        2,Bean There Coffee Co.,Boston,MA
         """,
     "checkins.csv": """checkin_id,shop_id,day,count
         1,1,Monday,50
@@ -282,3 +282,25 @@ def test_names_and_codes_the_model_hardly_knows_are_also_matched_as_written(camp
 def test_a_possessive_matches_the_name_that_holds_it():
     assert normalize_phrase("Joe's Pizza") == ("joe", "pizza")
     assert normalize_phrase("Joe\u2019s Pizza") == ("joe", "pizza")
+
+
+@pytest.mark.parametrize("words, start, end", [
+    ("signups in the first half of 2026", "2026-01-01", "2026-07-01"),
+    ("signups in H2 2025", "2025-07-01", "2026-01-01"),
+    ("tickets in the second quarter of 2025", "2025-04-01", "2025-07-01"),
+    ("orders in March 2025", "2025-03-01", "2025-04-01"),
+])
+def test_time_windows_of_halves_quarters_and_months(words, start, end):
+    import datetime as dt
+
+    from hybridq.nl.timewords import find_windows
+
+    [window] = find_windows(words.lower().split(), dt.date(2026, 6, 30))
+    assert (window.start.isoformat(), window.end.isoformat()) == (start, end)
+
+
+def test_the_start_of_a_name_names_its_row_when_no_other_name_starts_so(campus):
+    answer = ask(campus, "where is bean located?")  # 'bean' is a common word: not a name's start alone
+    assert answer.kind == "refusal"
+    shop = ask(campus, "where is bean there located?")
+    assert shop.kind == "answer" and [tuple(r[-2:]) for r in shop.rows] == [("Boston", "MA")]
