@@ -15,6 +15,7 @@ from pathlib import Path
 from hybridq.catalog.model import Catalog, ValueAliases
 from hybridq.catalog.rules.context import type_family
 from hybridq.nl.text import normalize_phrase, singular
+from hybridq.nl.words import FUNCTION_WORDS
 
 NAME, SYNONYM, DERIVED = 1.0, 0.95, 0.85
 DECLARED_VALUE, VALUE_ALIAS, INDEXED_VALUE = 1.0, 0.95, 0.9
@@ -161,13 +162,15 @@ def _add_name_starts(lex: Lexicon, values: list[tuple[str, str, str]]) -> None:
     their own; one word alone only when it is no common English word."""
     starts: dict[tuple[str, ...], set[Element]] = defaultdict(set)
     for table, column, value in values:
-        if table not in lex.catalog.tables or not value or column != lex.catalog.tables[table].label():
+        # names, not titles or subjects: 'sign in' is no name of the ticket 'Sign-in broken after ...'
+        if table not in lex.catalog.tables or not value or column != lex.catalog.tables[table].label() \
+                or "name" not in column.lower():
             continue
         words = normalize_phrase(value)
         for cut in range(1, len(words)):
             starts[tuple(w.lower() for w in words[:cut])].add(Element("value", table=table, column=column, value=value))
     for key, elements in starts.items():
-        if len(elements) != 1 or key in lex.phrases:
+        if len(elements) != 1 or key in lex.phrases or key[-1] in FUNCTION_WORDS:
             continue
         if len(key) == 1 and (len(key[0]) < 4 or key[0] in lex.english or key[0].isdigit()):
             continue

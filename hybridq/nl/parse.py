@@ -315,6 +315,7 @@ class Parser:
                 anchors |= tables
         out = []
         for link in links:
+            link = self._verb_or_term(link, links)
             if len(link.elements) == 1:
                 out.append(link)
                 continue
@@ -334,6 +335,24 @@ class Parser:
             anchors |= self.graph.tables_of(element)
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
         return out
+
+    def _verb_or_term(self, link: Link, links: list[Link]) -> Link:
+        """'what did churned customers open tickets about': after the rows that do it, a term that starts
+        with a verb ('open ticket') may be the verb and its object; each is a reading."""
+        if link.kinds() != {"term"} or link.length < 2 or self.lower[link.start] not in RELATION_VERBS:
+            return link
+        before = next((lk for lk in links if lk.end == link.start), None)
+        subject = (before is not None and any(e.kind == "table" or e.head_table for e in before.elements)) or (
+            link.start > 0 and self.lower[link.start - 1] in ("we", "they", "you", "who", "i"))
+        rest = [e for e in self.lex.lookup(tuple(t.norm for t in self.tokens[link.start + 1:link.end]))
+                if e.kind == "table"]
+        if not subject or not rest:
+            return link
+        words = " ".join(t.text for t in self.tokens[link.start:link.end])
+        verb = self.choose(f"what '{words}' says", [
+            Option(False, 1.0, link.elements[0].describe(self.catalog)),
+            Option(True, 1.0, f"'{self.tokens[link.start].text}' as a verb")])
+        return replace(link, start=link.start + 1, elements=rest[:1], weights={rest[0]: 1.0}) if verb else link
 
     @property
     def graph(self) -> "CatalogGraph":
@@ -1590,7 +1609,8 @@ class Parser:
             return []
         return [t.text for t in self.tokens[start:end] if t.quoted is None and t.text.isalnum() and (
             any(ch.isdigit() for ch in t.text) or (len(t.text) >= 3 and t.lower not in FUNCTION_WORDS
-                                                   and not self._known_word(t)))]
+                                                   and not self._known_word(t)
+                                                   and not self.lex.lookup((t.norm,)) and not self.lex.lookup((t.lower,))))]
 
     def _known_word(self, t: Token) -> bool:
         """A word of the model's vocabulary, in some form ('dashboards', 'cancelling', 'queries')."""
