@@ -129,7 +129,7 @@ FILES = {
         """,
     "shops.csv": """shop_id,name,city,state
         1,Joe's Pizza,Austin,TX
-        2,Bean There Coffee Co.,Boston,MA
+        2,Blue Bottle Coffee Co.,Boston,MA
         """,
     "checkins.csv": """checkin_id,shop_id,day,count
         1,1,Monday,50
@@ -300,7 +300,7 @@ def test_time_windows_of_halves_quarters_and_months(words, start, end):
 
 
 def test_the_start_of_a_name_names_its_row_when_no_other_name_starts_so(campus):
-    answer = ask(campus, "where is bean located?")  # 'bean' is a common word: not a name's start alone
+    answer = ask(campus, "where is blue located?")  # a common word alone is no start of a name
     assert answer.kind == "refusal"
-    shop = ask(campus, "where is bean there located?")
+    shop = ask(campus, "where is blue bottle located?")
     assert shop.kind == "answer" and [tuple(r[-2:]) for r in shop.rows] == [("Boston", "MA")]
