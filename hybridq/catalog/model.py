@@ -119,6 +119,10 @@ class Table(Strict):
         "When a row is finer than the thing it describes (one row per river and state), the column(s) naming that "
         "thing: counting the table's things counts distinct values of these."))
     rankings: list[Ranking] = Field(default_factory=list, description="Adjectives that rank rows by a metric.")
+    current: str | None = Field(None, description=(
+        "A condition on this table's columns that holds for the rows in effect now (an active subscription: "
+        "subscriptions.status = 'active'). A question that reaches these rows without a state or a time of its "
+        "own is read both ways: all rows, and the current ones."))
     columns: dict[str, Column]
 
     _normalise_lists = field_validator("primary_key", "synonyms", "entity_key", mode="before")(_as_list)

@@ -36,7 +36,7 @@ class Step:
     up: bool  # many-to-one (from the table holding the foreign key to the one it refers to)
 
 
-ROW_CONDITIONS = ("value", "term", "compare", "time", "semantic")
+ROW_CONDITIONS = ("value", "term", "compare", "time", "semantic", "current")
 
 
 def neighbours(catalog: Catalog, table: str) -> list[Step]:
@@ -147,6 +147,8 @@ class Composer:
                 node = exp.Paren(this=exp.or_(node, *[exp.and_(*[
                     exp.RegexpLike(this=col(t, c), expression=exp.Literal.string(rf"\b{re.escape(w)}(s|es)?\b"),
                                    flag=exp.Literal.string("i")) for w in cond.literals]) for c in self.texts_of(t, cond.column)]))
+        elif cond.kind == "current":
+            node = parse_sql(cond.text)
         elif cond.kind == "exists":
             return self.exists(t, [self.predicate(c) for c in self.none_of.get(t, [])] if cond.negated else [],
                                cond.negated)

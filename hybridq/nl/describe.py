@@ -83,6 +83,8 @@ def _condition(c: Condition, lexicon: Lexicon) -> str:
         return f"{c.table}.{c.column} {'does not mention' if c.negated else 'mentions'} '{c.text}'"
     if c.kind == "exists":
         return f"{'no' if c.negated else 'some'} related {c.table}"
+    if c.kind == "current":
+        return f"current {c.table} only ({c.text})"
     if c.kind in ("count_compare", "measure_compare"):
         return f"{_measure(c.measure, lexicon)} {c.op} {' and '.join(str(v) for v in c.values)}"
     if c.kind == "above_average":

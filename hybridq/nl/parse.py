@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+import sqlglot
+from sqlglot import exp
+
 from hybridq.catalog.model import Catalog
 from hybridq.nl.choices import Choices, Option
 from hybridq.nl.graph import CatalogGraph, catalog_graph
@@ -301,6 +304,7 @@ class Parser:
         self._where_and_when(spec)
         self._name_asked(spec)
         self._who_did(spec)
+        self._current_rows(spec)
         self._check_everything_placed()
         return Parsed(spec, self.provenance, list(self.choices.made))
 
@@ -1900,6 +1904,42 @@ class Parser:
                 f"what '{self.tokens[0].text}' asks for", [Option(c, 1.0, f"{table}.{c}") for c in columns])]
         self.note(0, 1, "show " + ", ".join(f"{table}.{c}" for c in chosen))
         spec.show_columns += [(table, c) for c in chosen]
+
+    def _current_rows(self, spec: QuerySpec) -> None:
+        """'customers on annual billing', 'seats by segment': rows of a table that has current ones (an
+        active subscription), reached from other rows or used without being named, and no state or time
+        said for them, are all its rows or the current ones; each is a reading. The rows a question
+        names ('how many subscriptions') are all of them, the one row another row refers to (an
+        invoice's subscription) is that row, and a metric defines its own rows."""
+        used = {c.table for c in spec.conditions} | {m.table for m in spec.measures if m.kind != "metric"}
+        if not (spec.measures and all(m.kind == "metric" for m in spec.measures)):
+            used.add(spec.root)
+        for table in sorted(used):
+            current = self.catalog.tables[table].current
+            if not current:
+                continue
+            if table == spec.root and spec.entity == table and spec.entity_words is not None:
+                continue
+            if table != spec.root and self.graph.up_reachable(spec.root, table):
+                continue
+            columns = {c.name.lower() for c in sqlglot.parse_one(current, dialect="duckdb").find_all(exp.Column)}
+            if any(self._says_state(c, table, columns) for c in spec.conditions):
+                continue
+            if self.choose(f"which {table}", [Option(False, 1.0, f"all {table}"),
+                                              Option(True, 1.0, f"current {table} ({current})")]):
+                spec.conditions.append(Condition("current", table, text=current))
+
+    def _says_state(self, cond: Condition, table: str, columns: set[str]) -> bool:
+        """Whether a condition already says which rows of `table` by their state or their time."""
+        if cond.kind == "time" and cond.table == table:
+            return True
+        if cond.kind in ("value", "compare") and cond.table == table and (cond.column or "").lower() in columns:
+            return True
+        if cond.kind == "term":
+            node = sqlglot.parse_one(self.catalog.glossary[cond.term].sql, dialect="duckdb")
+            return any(c.name.lower() in columns and (not c.table or c.table.lower() == table.lower())
+                       for c in node.find_all(exp.Column))
+        return False
 
     def _who_did(self, spec: QuerySpec) -> None:
         """'Who wrote the lowest-rated review?' asks for whoever did it, not for the review: when the

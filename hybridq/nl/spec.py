@@ -31,7 +31,7 @@ class Measure:
 
 @dataclass
 class Condition:
-    kind: str  # value | term | compare | time | semantic | exists | count_compare | measure_compare | above_average
+    kind: str  # value | term | compare | time | semantic | current | exists | count_compare | measure_compare | above_average
     table: str
     column: str | None = None
     op: str | None = None  # = | in | > | >= | < | <= | between

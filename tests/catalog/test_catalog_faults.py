@@ -276,6 +276,16 @@ FAULTS = [
           path="relationships[0].to", line=81, level="warning",
           message="contracts.customer_id is not the primary key of contracts (customer_id, doc_id)",
           hint="'to' should name the referenced table's key"),
+    # -- questions ----------------------------------------------------------------------------
+    Fault("70_current_rows_by_another_tables_column",
+          [("    time_column: started_on\n", "    time_column: started_on\n    current: customers.segment = 'Enterprise'\n")],
+          path="tables.subscriptions.current", line=53,
+          message="current rows of subscriptions are defined with columns of customers",
+          hint="use only subscriptions's own columns"),
+    Fault("71_current_rows_not_a_condition",
+          [("    time_column: started_on\n", "    time_column: started_on\n    current: subscriptions.plan\n")],
+          path="tables.subscriptions.current", line=53,
+          message="current rows of subscriptions must be given by a condition", hint="subscriptions.status = 'active'"),
 ]
 
 

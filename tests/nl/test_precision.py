@@ -32,6 +32,7 @@ sources:
   papers: {kind: csv, path: data/papers.csv}
   invoices: {kind: csv, path: data/invoices.csv}
   tickets: {kind: jsonl, path: data/tickets.jsonl}
+  licenses: {kind: csv, path: data/licenses.csv}
 tables:
   students:
     source: students
@@ -91,7 +92,14 @@ tables:
       status: {type: VARCHAR, values: [open, pending, closed]}
       filed: DATE
       body: {type: TEXT, semantic: true}
+  licenses:
+    source: licenses
+    primary_key: license_id
+    current: licenses.status = 'active'
+    columns: {license_id: INTEGER, shop_id: INTEGER, seats: {type: INTEGER, unit: seats},
+              status: {type: VARCHAR, values: [active, cancelled]}}
 relationships:
+  - {from: licenses.shop_id, to: shops.shop_id}
   - {from: records.student_id, to: students.student_id}
   - {from: records.course_id, to: courses.course_id}
   - {from: courses.instructor_id, to: instructors.instructor_id}
@@ -141,6 +149,11 @@ FILES = {
         """,
     "papers.csv": """paper_id,title,field_id
         1,Deep Nets,7
+        """,
+    "licenses.csv": """license_id,shop_id,seats,status
+        1,1,10,active
+        2,1,40,cancelled
+        3,2,5,active
         """,
     "invoices.csv": """invoice_id,amount,issued
         1,100.0,2026-05-03
@@ -304,3 +317,16 @@ def test_the_start_of_a_name_names_its_row_when_no_other_name_starts_so(campus):
     assert answer.kind == "refusal"
     shop = ask(campus, "where is blue bottle located?")
     assert shop.kind == "answer" and [tuple(r[-2:]) for r in shop.rows] == [("Boston", "MA")]
+
+
+def test_rows_that_have_current_ones_are_read_both_ways_unless_named_or_stated(campus):
+    answer = ask(campus, "total seats by city")
+    assert answer.kind == "clarification", answer.explain()
+    current = [o for o in answer.options if "licenses.status = 'active'" in o.sql]
+    assert len(current) == 1 and dict(campus.sql(current[0].sql).rows)["Austin"] == 10
+    reached = ask(campus, "which shops have licenses with more than 20 seats?")
+    assert reached.kind == "clarification", reached.explain()
+    named = ask(campus, "how many licenses are there?")  # the rows a question names are all of them
+    assert named.kind == "answer" and named.rows == [(3,)]
+    stated = ask(campus, "total seats of cancelled licenses")
+    assert stated.kind == "answer" and stated.rows == [(40,)]

@@ -28,6 +28,7 @@ from hybridq.catalog.rules.sources import check_document_templates, check_source
 from hybridq.catalog.rules.vocabulary import check_column_vocabulary, check_entity_keys, check_rankings
 from hybridq.catalog.rules.tables import (
     check_column_types,
+    check_current_rows,
     check_embedding_model,
     check_names,
     check_primary_keys,
@@ -60,6 +61,7 @@ RULES = (
     check_column_vocabulary,
     check_entity_keys,
     check_rankings,
+    check_current_rows,
     check_alerts,
     check_embedding_model,
 )
