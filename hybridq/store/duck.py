@@ -57,10 +57,11 @@ def open_database(path: Path, *, memory_limit: str | None = None, threads: int |
     """Open (or create) the store's DuckDB file with query-safe settings.
 
     External access is off and the configuration is locked: nothing run through this database can
-    read or write files or reach the network. Sources are read by a separate in-memory database.
+    read or write files or reach the network, and a name that is no table is never looked up among
+    the caller's Python variables. Sources are read by a separate in-memory database.
     """
     config = {"enable_external_access": "false", "autoinstall_known_extensions": "false",
-              "autoload_known_extensions": "false"}
+              "autoload_known_extensions": "false", "python_enable_replacements": "false"}
     if memory_limit:
         config["memory_limit"] = memory_limit
     if threads:
