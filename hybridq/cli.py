@@ -218,33 +218,78 @@ def status(catalog_file, fmt):
 FORMATS = ["table", "csv", "json", "markdown"]
 
 
+def _query_text(query: str | None, file: str | None) -> str:
+    """The query from the argument, a file (-f q.sql) or standard input (- or -f -)."""
+    if (query is None) == (file is None):
+        raise click.UsageError("give the query as an argument, or with -f FILE (- reads standard input)")
+    if file is not None:
+        return click.open_file(file, encoding="utf-8").read()
+    return sys.stdin.read() if query == "-" else query
+
+
+def _params(items: tuple[str, ...]) -> list | dict | None:
+    """--param NAME=VALUE for $NAME; --param 1=VALUE, 2=VALUE ... for ? (or $1, $2) in order."""
+    if not items:
+        return None
+    named, numbered = {}, {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE (a name for $NAME, a number for the N-th ?)",
+                                     param_hint="--param")
+        (numbered if name.isdigit() else named)[name.lstrip("$")] = value
+    if named and numbered:
+        raise click.BadParameter("use names ($name) or numbers (?), not both", param_hint="--param")
+    if named:
+        return named
+    order = sorted(int(n) for n in numbered)
+    if order != list(range(1, len(order) + 1)):
+        raise click.BadParameter(f"numbered parameters must be 1..{len(order)}, got {', '.join(map(str, order))}",
+                                 param_hint="--param")
+    return [numbered[str(n)] for n in order]
+
+
 @main.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read the query from this file (- for standard input).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for $NAME, or with a number N for the N-th ? (repeatable). Values are text.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format.")
 @click.option("--max-width", type=int, default=80, help="Truncate long text cells in table output.")
 @friendly
-def sql(catalog_file, query, fmt, max_width):
+def sql(catalog_file, query, query_file, params, fmt, max_width):
     """Run a read-only SELECT, semantic functions included, and print the rows.
+
+    QUERY is the SQL text, or - to read it from standard input; -f FILE reads it from a file.
+    Put user text into a query as a parameter, never by pasting it into the SQL.
 
     \b
     hybridq sql catalogs/acme.yaml "SELECT segment, count(*) FROM customers GROUP BY 1"
-    hybridq sql catalogs/acme.yaml "SELECT subject, similarity(body, 'refund delays') AS s
-                                    FROM tickets ORDER BY s DESC LIMIT 5" --format json
+    hybridq sql catalogs/acme.yaml "SELECT subject, similarity(body, $q) AS s
+                                    FROM tickets ORDER BY s DESC LIMIT 5" --param q="refund delays"
+    hybridq sql catalogs/acme.yaml -f report.sql --format json
     """
     import hybridq
 
+    text = _query_text(query, query_file)
+    values = _params(params)
     with hybridq.connect(catalog_file) as hq:
-        result = hq.sql(query)
+        result = hq.sql(text, values)
     print_result(result, fmt, max_width)
 
 
 @main.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read the query from this file (- for standard input).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for $NAME, or with a number N for the N-th ? (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @friendly
-def explain(catalog_file, query, fmt):
+def explain(catalog_file, query, query_file, params, fmt):
     """Show how a query runs: the strategy of each semantic call, why, and the rewritten SQL.
 
     \b
@@ -253,8 +298,10 @@ def explain(catalog_file, query, fmt):
     """
     import hybridq
 
+    text = _query_text(query, query_file)
+    values = _params(params)
     with hybridq.connect(catalog_file) as hq:
-        plan = hq.explain(query)
+        plan = hq.explain(text, values)
     if fmt == "json":
         click.echo(json.dumps(plan.to_dict(), indent=2, default=str))
     else:

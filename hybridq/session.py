@@ -104,17 +104,22 @@ class Session:
 
     # -- queries -------------------------------------------------------------------------------
 
-    def sql(self, query: str) -> Result:
-        """Run one read-only SELECT (semantic functions allowed) on a consistent snapshot."""
+    def sql(self, query: str, params: list | dict | None = None) -> Result:
+        """Run one read-only SELECT (semantic functions allowed) on a consistent snapshot.
+
+        `params` fills the query's parameters: a list for `?` (or `$1`, `$2`), a dict for `$name`;
+        values are text, numbers, booleans or None, and a text may be what a semantic function
+        embeds: `hq.sql("SELECT * FROM tickets WHERE similarity(body, ?) > 0.5", [user_text])`.
+        """
         from hybridq.sql.engine import run_query
 
-        return run_query(self, query)
+        return run_query(self, query, params)
 
-    def explain(self, query: str):
+    def explain(self, query: str, params: list | dict | None = None):
         """The plan of a query: rewritten SQL and, per semantic call, its strategy and why."""
         from hybridq.sql.engine import explain_query
 
-        return explain_query(self, query)
+        return explain_query(self, query, params)
 
     def ask(self, question: str, *, llm: bool | None = None):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
@@ -158,16 +163,16 @@ class RemoteSession:
     def owner_pid(self) -> int:
         return self.client.info.pid
 
-    def sql(self, query: str) -> Result:
-        response = self.client.post("/sql", {"sql": query})
+    def sql(self, query: str, params: list | dict | None = None) -> Result:
+        response = self.client.post("/sql", {"sql": query, "params": params})
         table = arrow_table(response.content)
         stamp = SnapshotStamp.from_dict(json.loads(response.headers["X-Hybridq-Snapshot"]))
         return Result(table, stamp, query)
 
-    def explain(self, query: str):
+    def explain(self, query: str, params: list | dict | None = None):
         from hybridq.sql.engine import Plan
 
-        return Plan.from_dict(self.client.post("/explain", {"sql": query}).json())
+        return Plan.from_dict(self.client.post("/explain", {"sql": query, "params": params}).json())
 
     def refresh(self, tables: list[str] | None = None, **_ignored) -> RefreshReport:
         return RefreshReport.from_dict(self.client.post("/refresh", {"tables": tables}).json())

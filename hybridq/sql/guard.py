@@ -85,14 +85,18 @@ def function_name(node: exp.Func) -> str:
     return node.sql_name().lower()
 
 
-def check_query(tree: exp.Query, catalog: Catalog, sql: str) -> None:
-    """Raise ForbiddenStatement or SQLError at the first part of `tree` that is not allowed."""
+def check_query(tree: exp.Query, catalog: Catalog, sql: str) -> set[str]:
+    """Raise ForbiddenStatement or SQLError at the first part of `tree` that is not allowed;
+    returns the catalog tables the query reads."""
     known_functions = duckdb_functions()
+    tables: set[str] = set()
     # (node, names of the CTEs visible at it); a stack, not recursion: long operator chains are deep trees
     stack: list[tuple[exp.Expression, frozenset[str]]] = [(tree, frozenset())]
     while stack:
         node, ctes = stack.pop()
-        _check_node(node, catalog, ctes, known_functions, sql)
+        read = _check_node(node, catalog, ctes, known_functions, sql)
+        if read:
+            tables.add(read)
         visible = ctes
         with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
         if isinstance(with_, exp.With):
@@ -110,14 +114,16 @@ def check_query(tree: exp.Query, catalog: Catalog, sql: str) -> None:
             for child in value if isinstance(value, list) else [value]:
                 if isinstance(child, exp.Expression):
                     stack.append((child, visible))
+    return tables
 
 
 def _check_node(node: exp.Expression, catalog: Catalog, ctes: frozenset[str], known: frozenset[str],
-                sql: str) -> None:
+                sql: str) -> str | None:
+    """Check one node; the catalog table it reads, if it is a reference to one."""
     if not isinstance(node, ALLOWED_NODES):
         raise _not_allowed(node, sql)
     if isinstance(node, exp.Table):
-        _check_table(node, catalog, ctes, sql)
+        return _check_table(node, catalog, ctes, sql)
     elif isinstance(node, exp.Lateral):
         inner = node.this
         if isinstance(inner, exp.Func) and function_name(inner) not in TABLE_FUNCTIONS:
@@ -132,6 +138,11 @@ def _check_node(node: exp.Expression, catalog: Catalog, ctes: frozenset[str], kn
                            hint="for each row's closest rows use LATERAL vector_search('table.column', t.column, k)")
     elif isinstance(node, exp.Func):
         _check_function(node, known, sql)
+        if isinstance(node, exp.VectorSearch) or function_name(node) == "vector_search":
+            target = node.this if isinstance(node, exp.VectorSearch) else (node.expressions or [None])[0]
+            if isinstance(target, exp.Literal) and target.is_string:
+                return catalog.find_table(target.this.split(".", 1)[0])
+    return None
 
 
 def _not_allowed(node: exp.Expression, sql: str) -> ForbiddenStatement:
@@ -143,7 +154,7 @@ def _not_allowed(node: exp.Expression, sql: str) -> ForbiddenStatement:
                               hint="write one SELECT (a WITH clause is fine) over the catalog's tables")
 
 
-def _check_table(node: exp.Table, catalog: Catalog, ctes: frozenset[str], sql: str) -> None:
+def _check_table(node: exp.Table, catalog: Catalog, ctes: frozenset[str], sql: str) -> str | None:
     inner = node.this
     if isinstance(inner, exp.Func):
         name = function_name(inner)
@@ -153,19 +164,19 @@ def _check_table(node: exp.Table, catalog: Catalog, ctes: frozenset[str], sql: s
                 where=where_of(inner, sql),
                 hint="refresh a source into the catalog instead of reading files or URLs in a query",
             )
-        return
+        return None
     name = node.name
     if not name:
-        return
+        return None
     schema = node.args.get("db")
     if node.args.get("catalog") is not None or (schema is not None and schema.name.lower() != "main"):
         qualified = ".".join(p.name for p in node.parts)
         raise ForbiddenStatement(f"table {qualified} is not a catalog table", where=where_of(node, sql),
                                  hint=_tables_hint(name, catalog))
     if schema is None and name.lower() in ctes:
-        return
+        return None
     if catalog.find_table(name) is not None:
-        return
+        return catalog.find_table(name)
     if isinstance(inner, exp.Identifier) and not inner.quoted and name.upper() in KEYWORD_TABLES:
         label = "DESCRIBE" if name.upper() == "DESC" else name.upper()
         raise ForbiddenStatement(f"{label} statements are not allowed: queries are read-only",

@@ -111,6 +111,8 @@ class Planner:
         text = _candidate_sql(table, alias, keys, filters)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
+        except duckdb.InterruptException:
+            raise  # the query's deadline passed: a timeout, not an error in the SQL
         except duckdb.Error as exc:
             raise duckdb_error(exc, self.sql, rewritten=True) from None
 
