@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from hybridq.catalog.rules.context import type_family
-from hybridq.refresh.sources.documents import FRONT_MATTER
+from hybridq.refresh.sources.documents import FRONT_MATTER, load_front_matter
 
 TABULAR = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 DOCUMENTS = {".md", ".markdown", ".txt", ".html", ".htm"}
@@ -244,8 +244,8 @@ def _front_matter_columns(con, docs: list[Path]) -> dict[str, str]:
         if not m:
             continue
         try:
-            meta = yaml.safe_load(m.group(1)) or {}
-        except yaml.YAMLError:
+            meta = load_front_matter(m.group(1)) or {}
+        except (yaml.YAMLError, ValueError):
             continue
         if isinstance(meta, dict):
             for k, v in meta.items():

@@ -47,6 +47,9 @@ class Column(Strict):
         None, description="Mark a text column semantic (true, or chunking settings) to embed it."
     )
     unit: str | None = Field(None, description="Unit or currency of a numeric column, e.g. USD, seats, days.")
+    source_column: str | None = Field(
+        None, description="The column's name in the source when it differs (a CSV header such as 'Unit Price (€)', "
+        "a JSON or front-matter key such as _score).")
 
     _normalise_synonyms = field_validator("synonyms", mode="before")(_as_list)
 
@@ -120,6 +123,8 @@ class Source(Strict):
     csv: CsvOptions | None = None
     body_column: str = Field("body", description="documents: the column that receives the text after the front matter.")
     max_file_bytes: int = Field(10_000_000, gt=0, description="Files larger than this are quarantined, not read.")
+    follow_symlinks: bool = Field(
+        False, description="Read files whose real path (through a link) is outside the source's folder.")
 
 
 class Relationship(Strict):

@@ -40,6 +40,7 @@ class RefreshReport:
     seconds: float = 0.0
     refresh_id: int | None = None
     tables: dict[str, TableReport] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)  # tables no longer in the catalog -> rows they held
 
     @property
     def changed(self) -> bool:
@@ -64,10 +65,12 @@ class RefreshReport:
         for name, t in d.get("tables", {}).items():
             issues = [RowIssue(**i) for i in t.pop("issues", [])]
             tables[name] = TableReport(**t, issues=issues)
-        return cls(dt.datetime.fromisoformat(d["started_at"]), d.get("seconds", 0.0), d.get("refresh_id"), tables)
+        return cls(dt.datetime.fromisoformat(d["started_at"]), d.get("seconds", 0.0), d.get("refresh_id"), tables,
+                   dict(d.get("removed") or {}))
 
     def summary(self) -> str:
+        removed = [f"{t}: removed from the store (no longer in the catalog; {n:,} rows)" for t, n in self.removed.items()]
         if not self.changed:
-            return "no changes" + (f"; {len(self.issues)} problem(s)" if self.issues else "")
+            return "; ".join(removed + ["no changes" + (f"; {len(self.issues)} problem(s)" if self.issues else "")])
         changed = [t.summary() for t in self.tables.values() if t.changed or t.issues]
-        return "; ".join(changed) + f" ({self.seconds * 1000:.0f} ms)"
+        return "; ".join(removed + changed) + f" ({self.seconds * 1000:.0f} ms)"

@@ -54,13 +54,15 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
                 "SELECT table_name, file, line, key, message FROM _hq.errors ORDER BY file, line").fetchall():
             where = (file or "") + (f":{line}" if line else "") + (f" (key {key})" if key else "")
             errors.setdefault(table, []).append(f"{where}: {message}")
+        loaded = store.table_states()
         for name, spec in catalog.tables.items():
-            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
+            # a table the store does not have yet has no rows (reading never creates it)
+            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0] if loaded[name] != "missing" else 0
             source = catalog.sources[spec.source]
             known = stored_files.get(name, {})
             now = dt.datetime.now().timestamp()
             pending, oldest = 0, None
-            current = scan(catalog.base_dir, source.path)
+            current = scan(catalog.base_dir, source.path, follow_symlinks=source.follow_symlinks)
             for state in current:
                 if known.get(state.path) != (state.mtime_ns, state.size):
                     pending += 1

@@ -189,6 +189,20 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
                 pass
 
 
+def require_loaded(session, tables: frozenset[str]) -> None:
+    """The tables a query reads are in the store as the catalog defines them. Only a refresh
+    loads or reloads a table: reading never changes the store."""
+    states = session.store.table_states()
+    for table in sorted(tables):
+        state = states.get(table, "ok")
+        if state == "missing":
+            raise SQLError(f"table {table} is in the catalog but not in the store yet",
+                           hint=f"load it with: hybridq refresh {session.catalog.file or 'CATALOG'}")
+        if state == "changed":
+            raise SQLError(f"table {table} changed in the catalog (columns or key) since the store was refreshed",
+                           hint=f"reload it with: hybridq refresh {session.catalog.file or 'CATALOG'}")
+
+
 def _timeout(seconds: float) -> QueryTimeout:
     return QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped",
                         hint="narrow it with a WHERE or a LIMIT, or raise the session's query_timeout")
@@ -219,6 +233,7 @@ def run_query(session, sql: str, params=None) -> Result:
     def work(stop: Stop | None) -> Result:
         prepared = prepare(session, sql)
         values = check_params(prepared.tree, params, sql)
+        require_loaded(session, prepared.tables)
         _checked(stop)
         if not prepared.semantic:
             # One statement reads one consistent DuckDB state and needs no Lance version: no transaction.
@@ -238,6 +253,7 @@ def explain_query(session, sql: str, params=None) -> Plan:
     def work(stop: Stop | None) -> Plan:
         prepared = prepare(session, sql)
         values = check_params(prepared.tree, params, sql)
+        require_loaded(session, prepared.tables)
         with session.store.snapshot() as snap, (stop.running_on(snap.cursor) if stop else contextlib.nullcontext()):
             return plan_on(session, snap, sql, prepared, values)[0]
 

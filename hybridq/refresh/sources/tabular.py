@@ -69,13 +69,14 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
     header = True if opts is None else opts.header
     delimiter = opts.delimiter if opts else None
     columns = ctx.table.columns
+    source_names = ctx.source_names()
     out = SourceRead(empty_rows(ctx))
     tables = []
     for shown in files:
         path = absolute(ctx.base_dir, shown)
         if header:
             names = _csv_header(path, delimiter, opts.encoding if opts else None)
-            missing = [c for c in columns if c not in names]
+            missing = [source_names[c] for c in columns if source_names[c] not in names]
             if missing:
                 out.failed.add(shown)
                 out.issues.append(RowIssue(shown, 1, None,
@@ -84,10 +85,10 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
         params = [f"header={'true' if header else 'false'}", "store_rejects=true"]
         rejects, scans = ctx.temp_name("rej"), ctx.temp_name("scan")
         params += [f"rejects_table='{rejects}'", f"rejects_scan='{scans}'"]
-        types = ", ".join(f"{_sql_text(c)}: {_sql_text(col.type)}" for c, col in columns.items())
+        types = ", ".join(f"{_sql_text(source_names[c])}: {_sql_text(col.type)}" for c, col in columns.items())
         params.append(f"types={{{types}}}")
         if not header:
-            params.append(f"names=[{', '.join(_sql_text(c) for c in columns)}]")
+            params.append(f"names=[{', '.join(_sql_text(source_names[c]) for c in columns)}]")
         if delimiter:
             params.append(f"delim={_sql_text(delimiter)}")
         if opts and opts.quote:
@@ -99,7 +100,7 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
         relation = ctx.temp_name("csv")
         try:
             data = ctx.scratch.sql(
-                f"SELECT {', '.join(quote(c) for c in columns)}, {_sql_text(shown)} AS _file, NULL::BIGINT AS _line "
+                f"SELECT {_select(source_names)}, {_sql_text(shown)} AS _file, NULL::BIGINT AS _line "
                 f"FROM read_csv({_sql_text(str(path))}, {', '.join(params)})"
             ).to_arrow_table()
             rejected = ctx.scratch.execute(
@@ -133,8 +134,14 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
     return out
 
 
+def _select(source_names: dict[str, str]) -> str:
+    """The source's columns under the table's names."""
+    return ", ".join(quote(src) if src == c else f"{quote(src)} AS {quote(c)}" for c, src in source_names.items())
+
+
 def read_parquet(ctx: ReadContext, files: list[str]) -> SourceRead:
     columns = ctx.table.columns
+    source_names = ctx.source_names()
     out = SourceRead(empty_rows(ctx))
     tables = []
     for shown in files:
@@ -142,12 +149,12 @@ def read_parquet(ctx: ReadContext, files: list[str]) -> SourceRead:
         try:
             names = [r[0] for r in ctx.scratch.execute(
                 f"SELECT name FROM parquet_schema({_sql_text(str(path))})").fetchall()]
-            missing = [c for c in columns if c not in names]
+            missing = [source_names[c] for c in columns if source_names[c] not in names]
             if missing:
                 raise ValueError(f"missing column(s) {', '.join(missing)}")
             relation = ctx.temp_name("pq")
             data = ctx.scratch.sql(
-                f"SELECT {', '.join(quote(c) for c in columns)}, {_sql_text(shown)} AS _file, "
+                f"SELECT {_select(source_names)}, {_sql_text(shown)} AS _file, "
                 f"file_row_number + 1 AS _line FROM read_parquet({_sql_text(str(path))}, file_row_number=true)"
             ).to_arrow_table()
         except (duckdb.Error, ValueError) as exc:
@@ -176,26 +183,52 @@ def read_json(ctx: ReadContext, files: list[str]) -> SourceRead:
 
 
 def _read_json_records(ctx: ReadContext, files: list[str], *, lines: bool) -> SourceRead:
+    """Records of json (one array, or one object) and jsonl (one object a line) files.
+
+    A json file is parsed whole, so one larger than max_file_bytes is not read; a jsonl file is
+    read a line at a time, and a line longer than that is reported. A value too deeply nested, or a
+    number too long to convert, is reported like any line that is not JSON."""
     out = SourceRead(empty_rows(ctx))
+    limit = ctx.source.max_file_bytes
     records, rec_files, rec_lines = [], [], []
     for shown in files:
         path = absolute(ctx.base_dir, shown)
         try:
-            text = path.read_text(encoding="utf-8")
+            if lines:
+                parsed = list(_jsonl_records(path, limit))
+            else:
+                size = path.stat().st_size
+                if size > limit:
+                    out.failed.add(shown)
+                    out.issues.append(RowIssue(shown, None, None,
+                                               f"file is {size:,} bytes, over max_file_bytes ({limit:,}); not read"))
+                    continue
+                parsed = [(None, path.read_text(encoding="utf-8"))]
         except (OSError, UnicodeDecodeError) as exc:
             out.failed.add(shown)
             out.issues.append(RowIssue(shown, None, None, f"cannot read file: {exc}"))
             continue
-        if lines:
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    value = json.loads(line)
-                except json.JSONDecodeError as exc:
+        for number, line in parsed:
+            if isinstance(line, RowIssue):
+                out.partial.add(shown)
+                out.issues.append(RowIssue(shown, number, None, line.message))
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                if lines:
                     out.partial.add(shown)
                     out.issues.append(RowIssue(shown, number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"))
-                    continue
+                else:
+                    out.failed.add(shown)
+                    out.issues.append(RowIssue(shown, exc.lineno, None, f"invalid JSON: {exc.msg}"))
+                continue
+            except (ValueError, RecursionError) as exc:  # a number of thousands of digits, nesting too deep
+                problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+                (out.partial if lines else out.failed).add(shown)
+                out.issues.append(RowIssue(shown, number, None, f"cannot read this JSON: {problem}"))
+                continue
+            if lines:
                 if not isinstance(value, dict):
                     out.partial.add(shown)
                     out.issues.append(RowIssue(shown, number, None, "expected a JSON object on this line"))
@@ -203,26 +236,49 @@ def _read_json_records(ctx: ReadContext, files: list[str], *, lines: bool) -> So
                 records.append(value)
                 rec_files.append(shown)
                 rec_lines.append(number)
-        else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                out.failed.add(shown)
-                out.issues.append(RowIssue(shown, exc.lineno, None, f"invalid JSON: {exc.msg}"))
                 continue
             items = value if isinstance(value, list) else [value]
-            for number, item in enumerate(items, start=1):
+            for index, item in enumerate(items, start=1):
                 if not isinstance(item, dict):
                     out.partial.add(shown)
-                    out.issues.append(RowIssue(shown, None, None, f"record {number} is not a JSON object"))
+                    out.issues.append(RowIssue(shown, None, None, f"record {index} is not a JSON object"))
                     continue
                 records.append(item)
                 rec_files.append(shown)
                 rec_lines.append(None)
-    typed, issues = typed_from_records(ctx, records, rec_files, rec_lines)
+    try:
+        typed, issues = typed_from_records(ctx, records, rec_files, rec_lines)
+    except RecursionError:  # a value nested too deeply to write out as text
+        typed, issues = empty_rows(ctx), [RowIssue(f, None, None, "a value is nested too deeply") for f in set(rec_files)]
+        out.failed.update(rec_files)
     out.partial.update(i.file for i in issues if i.file)
     out.rows, out.issues = typed, out.issues + issues
     return out
+
+
+def _jsonl_records(path, limit: int):
+    """(line number, text) for each non-blank line, or (line number, RowIssue) for a line over
+    `limit` bytes (skipped without being held in memory)."""
+    with open(path, "rb") as f:
+        number = 0
+        while True:
+            raw = f.readline(limit + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > limit and not raw.endswith(b"\n"):
+                rest = 0
+                while True:  # skip the rest of the line
+                    more = f.readline(1 << 20)
+                    rest += len(more)
+                    if not more or more.endswith(b"\n"):
+                        break
+                yield number, RowIssue(None, None, None,
+                                       f"line is {len(raw) + rest:,} bytes, over max_file_bytes ({limit:,}); not read")
+                continue
+            text = raw.decode("utf-8")
+            if text.strip():
+                yield number, text
 
 
 def _first_line(exc: Exception) -> str:
