@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 import duckdb
@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from hybridq.embed.embedder import Embedder
 from hybridq.refresh.cache_update import advance_cache
-from hybridq.refresh.diff import RowChanges, diff_rows, key_text
+from hybridq.refresh.diff import DUPLICATE, RowChanges, diff_rows, key_text
 from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
 from hybridq.refresh.files import (
     OUTSIDE,
@@ -34,6 +34,7 @@ from hybridq.refresh.paths import watch_root
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.sources.base import RowIssue
+from hybridq.refresh.sources.tabular import csv_key_lines
 from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
 from hybridq.sql.scoring import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, get_meta, quote
@@ -76,6 +77,16 @@ def source_definition(spec, source) -> str:
     parts = source.model_dump(exclude={"refresh"}, mode="json")
     parts["columns"] = {c: getattr(col, "source_column", None) for c, col in spec.columns.items()}
     return hashlib.sha1(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _csv_key(key: str) -> str:
+    """A key as the refresh writes it, in the form csv_key_lines reads it from the file."""
+    if key.startswith("["):
+        try:
+            return json.dumps([str(v) for v in json.loads(key)])
+        except ValueError:
+            return key
+    return key
 
 
 def _shown_root(base_dir, pattern: str) -> str:
@@ -208,8 +219,33 @@ class Refresher:
         if fetched.read is None:
             return None
         spec = self.store.catalog.tables[fetched.table]
-        return diff_rows(self.store.db, fetched.table, spec.primary_key, list(spec.columns), fetched.read.rows,
-                         fetched.scope, fetched.read.partial)
+        changes = diff_rows(self.store.db, fetched.table, spec.primary_key, list(spec.columns), fetched.read.rows,
+                            fetched.scope, fetched.read.partial)
+        changes.issues = self._locate_duplicates(fetched.table, changes.issues)
+        return changes
+
+    def _locate_duplicates(self, table: str, issues: list[RowIssue]) -> list[RowIssue]:
+        """The line of each CSV row left out because another file holds its key (CSV rows carry
+        their line only when their own file needed it)."""
+        catalog = self.store.catalog
+        spec = catalog.tables[table]
+        source = catalog.sources[spec.source]
+        unplaced = [i for i in issues if i.line is None and i.file and i.key and i.message.startswith(DUPLICATE)]
+        if source.kind != "csv" or not unplaced:
+            return issues
+        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, self.store.scratch())
+        lines = {}
+        for file in sorted({i.file for i in unplaced}):
+            try:
+                found = csv_key_lines(ctx, file, {_csv_key(i.key) for i in unplaced if i.file == file})
+            except (OSError, ValueError):
+                continue
+            lines.update({(file, key): found[key] for key in found})
+        out = []
+        for issue in issues:
+            where = lines.get((issue.file, _csv_key(issue.key or ""))) if issue in unplaced else None
+            out.append(replace(issue, line=where.pop(0)) if where else issue)
+        return out
 
     def embed(self, fetched: list[Fetched], changes: list[RowChanges | None],
               rebuild: set[tuple[str, str]]) -> list[ColumnChanges]:
@@ -298,7 +334,7 @@ class Refresher:
         deleted = {key_text(r, keys) for r in rows.deletes.to_pylist()}
         found = self.store.db.execute(
             "SELECT DISTINCT file, key FROM _hq.errors WHERE table_name = ? AND key IS NOT NULL "
-            "AND message LIKE 'duplicate primary key%'", [fetched.table]).fetchall()
+            "AND starts_with(message, ?)", [fetched.table, DUPLICATE]).fetchall()
         scope = set(fetched.scope)
         return {file for file, key in found if key in deleted and file and file not in scope}
 

@@ -94,7 +94,7 @@ def test_bad_csv_rows(project):
     report = p.refresh()
     assert_reported(p, report, "items", {
         ("data/items/a.csv", 3, None), ("data/items/a.csv", 4, None), ("data/items/a.csv", 5, None),
-        ("data/items/a.csv", 7, "4"), ("data/items/b.csv", None, "1"), ("data/items/c.csv", 1, None),
+        ("data/items/a.csv", 7, "4"), ("data/items/b.csv", 3, "1"), ("data/items/c.csv", 1, None),
     })
     messages = {(i.file, i.line): i.message for i in report.tables["items"].issues}
     assert "qty" in messages[("data/items/a.csv", 4)] and "primary key" in messages[("data/items/a.csv", 5)]
@@ -119,6 +119,25 @@ def test_bad_csv_rows(project):
     assert table_rows(hq, "items") == [
         (1, "alpha", 15), (3, "gamma", 35), (4, "delta", 41), (5, "epsilon", 50), (10, "kappa", 100),
         (12, "mu", 120), (20, "rho", 200)]
+
+
+def test_duplicate_rows_are_quarantined_with_their_lines_and_counted(project):
+    """Rows left out for their key change counts against the source: each is reported where it
+    is, counted in the summary, and kept with the source's problems (status)."""
+    p = project(CATALOG)
+    p.write("data/items/a.csv", "id,name,qty\n1,alpha,10\n2,beta,20\n3,gamma,30\n")
+    hq = p.connect()
+    p.refresh()
+    p.write("data/items/a.csv", "id,name,qty\n1,alpha,10\n2,beta,20\n3,gamma,30\n2,beta,20\n2,beta-2,21\n")
+    p.write("data/items/b.csv", "id,name,qty\n7,eta,70\n\n3,gamma-b,31\n")
+    report = p.refresh()
+    assert_reported(p, report, "items", {("data/items/a.csv", 5, "2"), ("data/items/a.csv", 6, "2"),
+                                         ("data/items/b.csv", 4, "3")})
+    messages = sorted(i.message for i in report.tables["items"].issues)
+    assert messages == ["duplicate primary key 2 (first seen at data/items/a.csv:3); this row is quarantined, not loaded"] * 2 + \
+        ["duplicate primary key 3: already loaded from data/items/a.csv; this row is quarantined, not loaded"]
+    assert report.summary().startswith("items: +1 ~0 -0 rows, 3 duplicate row(s) quarantined (")
+    assert table_rows(hq, "items") == [(1, "alpha", 10), (2, "beta", 20), (3, "gamma", 30), (7, "eta", 70)]
 
 
 def test_a_broken_key_cell_does_not_delete_the_row(project):

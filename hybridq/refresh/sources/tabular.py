@@ -60,6 +60,40 @@ def _csv_record_lines(path, header: bool, delimiter: str | None, quote: str | No
     return out
 
 
+def _repeats_a_key(data: pa.Table, keys: list[str]) -> bool:
+    return data.select(keys).group_by(keys).aggregate([]).num_rows < data.num_rows
+
+
+def csv_key_lines(ctx: ReadContext, shown: str, wanted: set[str]) -> dict[str, list[int]]:
+    """key (as the refresh writes it) -> the lines of the file's records with that key, for the
+    keys in `wanted` (to say where a row whose key another file already holds is)."""
+    opts = ctx.source.csv
+    header = True if opts is None else opts.header
+    names = ctx.source_names()
+    keys = ctx.table.primary_key
+    out: dict[str, list[int]] = {}
+    with open(absolute(ctx.base_dir, shown), newline="", encoding=_text_encoding(opts.encoding if opts else None),
+              errors="replace") as f:
+        first = f.readline()
+        f.seek(0)
+        reader = csv.reader(f, delimiter=_csv_delimiter(first, opts.delimiter if opts else None),
+                            quotechar=(opts.quote if opts else None) or '"')
+        start, positions = 1, None
+        for record in reader:
+            if positions is None:
+                heads = [h.strip() for h in record] if header else list(ctx.table.columns)
+                positions = [heads.index(names[k]) if names[k] in heads else -1 for k in keys]
+                if header:
+                    start = reader.line_num + 1
+                    continue
+            values = [record[i].strip() if 0 <= i < len(record) else "" for i in positions]
+            text = values[0] if len(values) == 1 else json.dumps(values)
+            if text in wanted:
+                out.setdefault(text, []).append(start)
+            start = reader.line_num + 1
+    return out
+
+
 def _with_lines(data: pa.Table, lines: list[int]) -> pa.Table:
     return data.set_column(data.schema.get_field_index("_line"), "_line", pa.array(lines, pa.int64()))
 
@@ -117,8 +151,9 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
         if rejected:
             out.partial.add(shown)
         keys = ctx.table.primary_key
-        if keys and any(data.column(k).null_count for k in keys):
-            # rows without a key can only be reported by their line: find where each record starts
+        if keys and (any(data.column(k).null_count for k in keys) or _repeats_a_key(data, keys)):
+            # rows without a key, and rows repeating a key, are reported by their line (and the first
+            # of a repeated key is the one kept): find where each record starts
             lines = _csv_record_lines(path, header, delimiter, opts.quote if opts else None,
                                       opts.encoding if opts else None, {r[0] for r in rejected})
             if len(lines) == data.num_rows:
