@@ -58,6 +58,8 @@ class Session:
             opened.embedder = embedder
         self._embedder_lock = threading.Lock()
         self.query_timeout = query_timeout
+        # told the model's name when this session starts loading it (seconds): the CLI says so
+        self.on_model_load: Callable[[str], None] | None = None
         self._closed = False
         if serve and opened.server is None:
             opened.server = OwnerServer(self, key)
@@ -72,7 +74,10 @@ class Session:
             with self._embedder_lock:
                 if opened.embedder is None:
                     cfg = self.catalog.embedding
-                    opened.embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
+                    embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
+                    if self.on_model_load is not None:
+                        self.on_model_load(cfg.model)
+                    opened.embedder = embedder
         return opened.embedder
 
     # -- refresh -------------------------------------------------------------------------------

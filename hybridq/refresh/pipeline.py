@@ -16,7 +16,9 @@ from typing import Callable, Protocol
 import duckdb
 import pyarrow as pa
 
+from hybridq.catalog.issues import did_you_mean
 from hybridq.embed.embedder import Embedder
+from hybridq.errors import HybridqError
 from hybridq.refresh.cache_update import advance_cache
 from hybridq.refresh.diff import DUPLICATE, RowChanges, diff_rows, key_text
 from hybridq.refresh.embed_stage import ColumnChanges, attach_vectors, plan_column, stored_vectors
@@ -118,6 +120,7 @@ class Refresher:
         t0 = time.perf_counter()
         self._limited = bool(paths)
         report = RefreshReport(started)
+        tables = self._known_tables(tables)
         make_private(self.store.directory)
         with self.store.write_lock, private_files():
             report.removed = self.store.sync_schema(self.log)
@@ -153,9 +156,21 @@ class Refresher:
                     if c.overwrite:
                         self.store.rebuilt(c.table, c.column)
         report.seconds = time.perf_counter() - t0
-        if report.changed:
-            self.log(report.summary())
         return report
+
+    def _known_tables(self, tables: list[str] | None) -> list[str] | None:
+        """The catalog's spelling of each table asked for; an unknown one is an error that says
+        which tables there are."""
+        if not tables:
+            return tables
+        catalog = self.store.catalog
+        unknown = [t for t in tables if catalog.find_table(t) is None]
+        if unknown:
+            close = did_you_mean(unknown[0], catalog.tables)
+            raise HybridqError(f"no table '{unknown[0]}' in the catalog",
+                               hint=f"did you mean '{close}'?" if close else
+                               "tables: " + ", ".join(catalog.tables))
+        return [catalog.find_table(t) for t in tables]
 
     # -- stages --------------------------------------------------------------------------------
 
@@ -255,6 +270,8 @@ class Refresher:
         plans: list[tuple[ColumnChanges, pa.Table]] = []
         recorded = self.store.recorded_vectors()
         for table, column in catalog.semantic_columns():
+            if table not in by_table:  # not in this refresh (--table): a rebuild it needs waits for its own
+                continue
             rows = by_table.get(table)
             overwrite = (table, column) in rebuild or (rows is not None and rows.replace_all)
             if rows is None and not overwrite:

@@ -46,6 +46,7 @@ ALLOWED_NODES = tuple(
         "BitString", "ByteString", "UnicodeString", "National", "PseudoType", "JSONPath", "JSONPathKey",
         "JSONPathRoot", "JSONPathSubscript", "JSONPathSlice", "JSONPathWildcard", "JSONPathSelector",
         "JSONPathUnion", "JSONPathFilter", "JSONPathRecursive", "JSONPathScript", "JSONPathPart", "Columns",
+        "LimitOptions", "PivotAny", "Heredoc",
     ) if hasattr(exp, name)
 ) + (exp.Func, exp.Binary, exp.Unary, exp.Predicate)
 STATEMENT_LABELS = {"TruncateTable": "TRUNCATE", "Transaction": "BEGIN", "LoadData": "LOAD"}
