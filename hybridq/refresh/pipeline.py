@@ -122,9 +122,10 @@ class Refresher:
         report = RefreshReport(started)
         tables = self._known_tables(tables)
         make_private(self.store.directory)
-        with self.store.write_lock, private_files():
-            report.removed = self.store.sync_schema(self.log)
-            rebuild = self.store.repair()
+        with self.store.write_lock:
+            with private_files():
+                report.removed = self.store.sync_schema(self.log)
+                rebuild = self.store.repair()
             names = tables or (list(paths) if paths else list(self.store.catalog.tables))
             scratch = self.store.scratch()
             fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
@@ -306,7 +307,12 @@ class Refresher:
         return [plan for plan, _ in plans]
 
     def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
-              report: RefreshReport, started: dt.datetime) -> int:
+              report: RefreshReport, started: dt.datetime) -> int | None:
+        with private_files():  # new Lance fragments, the database's log: its user's only
+            return self._write(fetched, changes, columns, report, started)
+
+    def _write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
+               report: RefreshReport, started: dt.datetime) -> int | None:
         before = {key: entry.version for key, entry in self.store.recorded_vectors().items()}
         versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
         writes = [

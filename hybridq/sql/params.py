@@ -5,8 +5,9 @@ semantic calls gets them as constants in its tree before it is rewritten, so a p
 the text a semantic function embeds (`similarity(body, ?)`). Values are text, numbers, booleans or
 None, the same in this process and through the owner process (they travel as JSON).
 
->>> bind_literals(parse_query("SELECT * FROM t WHERE a = ?"), ["it's"]).sql()
-"SELECT * FROM t WHERE a = 'it''s'"
+>>> from hybridq.sql.parse import parse_query
+>>> bind_literals(parse_query("SELECT * FROM t WHERE a = ? AND b = ?"), ["it's", 2]).sql()
+"SELECT * FROM t WHERE a = 'it''s' AND b = 2"
 """
 
 from __future__ import annotations
@@ -134,6 +135,3 @@ def params_key(values: list | dict | None) -> tuple:
         return tuple(sorted((k, type(v).__name__, v) for k, v in values.items()))
     return tuple((type(v).__name__, v) for v in values)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from hybridq.sql.parse import parse_query  # noqa: F401 (for the doctest)

@@ -33,7 +33,6 @@ from hybridq.store.duck import (
     quote,
     rows_table,
     set_meta,
-    table_exists,
 )
 from hybridq.store.lance_store import VECTOR, LanceStore
 
@@ -451,7 +450,8 @@ _umask_saved = 0
 def private_files():
     """Files and folders created meanwhile are readable by their user only (0600 / 0700): the
     store's database, its write-ahead log and the Lance fragments of a refresh. The umask is the
-    process's, so it is set while any store writes and restored when none does."""
+    process's, so it is set only while a store writes (not while a refresh reads and embeds),
+    and restored when none does."""
     global _umask_users, _umask_saved
     with _umask_lock:
         if _umask_users == 0:

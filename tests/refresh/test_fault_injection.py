@@ -12,59 +12,9 @@ import pytest
 
 import hybridq
 from hybridq.catalog.validate import validate_file
-from refresh_helpers import check_semantic, fetch, refresh_count, table_rows
-
-CATALOG = """
-version: 1
-name: faults
-store: .store
-sources:
-  items: {{kind: csv, path: {items_path}{items_options}}}
-  docs:  {{kind: documents, path: "{docs_path}"{docs_options}}}
-  events: {{kind: jsonl, path: "data/events/*.jsonl", max_file_bytes: 8000}}
-tables:
-  items:
-    source: items
-    primary_key: id
-    columns:
-      id: INTEGER
-      name: VARCHAR
-{docs_table}  events:
-    source: events
-    primary_key: event_id
-    columns:
-      event_id: INTEGER
-      detail: VARCHAR
-"""
-
-DOCS_TABLE = """  docs:
-    source: docs
-    primary_key: doc_id
-    columns:
-      doc_id: VARCHAR
-      title: VARCHAR
-      body: {type: TEXT, semantic: true}
-"""
+from refresh_helpers import TEXTS, build_shop, check_semantic, fetch, refresh_count, shop_catalog, table_rows
 
 SECRET = "root:x:0:0:the secret text that must never be stored or embedded"
-TEXTS = {"a": "Refunds take two weeks and customers are unhappy about it.",
-         "b": "The dashboard is slow when the report has many columns.",
-         "c": "Single sign-on fails for new employees after the upgrade."}
-
-
-def catalog(items_path="data/items.csv", docs_path="docs/{doc_id}.md", docs=True, items_options="",
-            docs_options="") -> str:
-    return CATALOG.format(items_path=items_path, docs_path=docs_path, items_options=items_options,
-                          docs_options=docs_options, docs_table=DOCS_TABLE if docs else "")
-
-
-def build(project, **kw):
-    p = project(catalog(**kw))
-    p.write("data/items.csv", "id,name\n1,apple\n2,banana\n")
-    for key, text in TEXTS.items():
-        p.write(f"docs/{key}.md", f"---\ntitle: {key.upper()}\n---\n{text}\n")
-    p.write("data/events/e1.jsonl", '{"event_id": 1, "detail": "created"}\n')
-    return p
 
 
 def issues_of(report, table):
@@ -87,7 +37,7 @@ def secret(tmp_path):
 
 
 def test_a_link_out_of_the_folder_is_skipped_and_reported(project, secret):
-    p = build(project)
+    p = build_shop(project)
     os.symlink(secret, p.path("docs/passwd.md"))
     p.connect()
     report = p.refresh()
@@ -110,7 +60,7 @@ def test_a_link_out_of_the_folder_is_skipped_and_reported(project, secret):
 
 
 def test_a_file_replaced_by_a_link_out_loses_its_rows(project, secret):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     os.unlink(p.path("data/items.csv"))
@@ -121,7 +71,7 @@ def test_a_file_replaced_by_a_link_out_loses_its_rows(project, secret):
 
 
 def test_links_inside_the_folder_and_links_allowed_by_the_catalog_are_read(project, secret):
-    p = build(project, docs_options=", follow_symlinks: true")
+    p = build_shop(project, docs_options=", follow_symlinks: true")
     os.symlink(p.path("docs/a.md"), p.path("docs/a_again.md"))  # inside the folder: fine
     os.symlink(secret, p.path("docs/passwd.md"))
     p.connect()
@@ -155,7 +105,7 @@ body
      "docs/digits.md:1: invalid front matter: a value cannot be read: Exceeds the limit (4300 digits)"),
 ])
 def test_front_matter_that_expands_or_nests_is_quarantined(project, name, content, message):
-    p = build(project)
+    p = build_shop(project)
     p.write(f"docs/{name}.md", content)
     p.connect()
     report = p.refresh()
@@ -165,7 +115,7 @@ def test_front_matter_that_expands_or_nests_is_quarantined(project, name, conten
 
 
 def test_json_lines_that_overflow_or_nest_are_reported_and_the_rest_loaded(project):
-    p = build(project)
+    p = build_shop(project)
     p.write("data/events/e2.jsonl", "\n".join([
         '{"event_id": 2, "detail": "ok"}',
         '{"event_id": 3, "detail": "' + "x" * 9000 + '"}',  # over max_file_bytes (8000)
@@ -196,14 +146,14 @@ def test_a_catalog_that_expands_without_bound_is_an_issue(tmp_path):
 
 
 def test_reading_with_a_catalog_that_lacks_a_table_changes_nothing(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     before = {t: table_rows(p.hq, t) for t in ("items", "docs")}
     chunks = check_semantic(p.hq, "docs", "body")
     p.close()
     full = p.catalog.read_text(encoding="utf-8")
-    p.set_catalog(catalog(docs=False))
+    p.set_catalog(shop_catalog(docs=False))
     with hybridq.connect(p.catalog) as hq:  # sql, explain, status and a question: reading only
         assert hq.sql("SELECT count(*) FROM items").rows == [(2,)]
         hq.explain("SELECT name FROM items")
@@ -219,12 +169,12 @@ def test_reading_with_a_catalog_that_lacks_a_table_changes_nothing(project):
 
 
 def test_a_table_removed_by_a_refresh_comes_back_without_embedding(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     rows = table_rows(p.hq, "docs")
     p.close()
-    p.set_catalog(catalog(docs=False))
+    p.set_catalog(shop_catalog(docs=False))
     said = []
     with hybridq.connect(p.catalog, embedder=p.embedder) as hq:
         report = hq.refresh(log=said.append)
@@ -233,7 +183,7 @@ def test_a_table_removed_by_a_refresh_comes_back_without_embedding(project):
         assert report.summary().startswith("docs: removed from the store (no longer in the catalog; 3 rows)")
         assert hq.sql("SELECT count(*) FROM items").rows == [(2,)]
         assert fetch(hq, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'docs'") == [(0,)]
-    p.set_catalog(catalog())
+    p.set_catalog(shop_catalog())
     hq = p.connect()
     report = p.refresh()
     assert p.embedder.calls == 0  # counted: every chunk's vector came from the store's vector cache
@@ -244,11 +194,11 @@ def test_a_table_removed_by_a_refresh_comes_back_without_embedding(project):
 
 
 def test_a_changed_table_is_not_read_until_refreshed_and_reloads_without_embedding(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     p.close()
-    p.set_catalog(catalog().replace("      title: VARCHAR\n", "      title: VARCHAR\n      author: VARCHAR\n"))
+    p.set_catalog(shop_catalog().replace("      title: VARCHAR\n", "      title: VARCHAR\n      author: VARCHAR\n"))
     hq = p.connect()
     with pytest.raises(hybridq.SQLError) as info:
         hq.sql("SELECT doc_id, author FROM docs")
@@ -260,14 +210,14 @@ def test_a_changed_table_is_not_read_until_refreshed_and_reloads_without_embeddi
 
 
 def test_a_new_documents_path_reads_the_new_files_and_drops_the_old(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     for key, text in TEXTS.items():  # the same documents, moved; one new
         p.write(f"notes/{key}-v2.md", f"---\ntitle: {key.upper()}\n---\n{text}\n")
     p.write("notes/d-v2.md", "---\ntitle: D\n---\nA brand new note about invoices.\n")
     p.close()
-    p.set_catalog(catalog(docs_path="notes/{doc_id}-v2.md"))
+    p.set_catalog(shop_catalog(docs_path="notes/{doc_id}-v2.md"))
     hq = p.connect()
     report = p.refresh()
     assert sorted(r[0] for r in table_rows(hq, "docs")) == ["a", "b", "c", "d"]
@@ -278,12 +228,12 @@ def test_a_new_documents_path_reads_the_new_files_and_drops_the_old(project):
 
 
 def test_a_new_csv_path_replaces_the_rows_without_duplicate_keys(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     p.write("data/items2.csv", "id,name\n1,apricot\n3,cherry\n")
     p.close()
-    p.set_catalog(catalog(items_path="data/items2.csv"))
+    p.set_catalog(shop_catalog(items_path="data/items2.csv"))
     hq = p.connect()
     report = p.refresh()
     assert table_rows(hq, "items") == [(1, "apricot"), (3, "cherry")]
@@ -291,14 +241,14 @@ def test_a_new_csv_path_replaces_the_rows_without_duplicate_keys(project):
 
 
 def test_new_reading_options_read_the_same_file_again(project):
-    p = build(project)
+    p = build_shop(project)
     p.write("data/items.csv", "id,name\n1,café\n2,banana\n".encode("latin-1"))
     p.connect()
     report = p.refresh()
     assert table_rows(p.hq, "items") == [(2, "banana")]  # the file is Latin-1, which the catalog does not say yet
     assert issues_of(report, "items")
     p.close()
-    p.set_catalog(catalog(items_options=", csv: {encoding: latin-1}"))  # the file is untouched
+    p.set_catalog(shop_catalog(items_options=", csv: {encoding: latin-1}"))  # the file is untouched
     hq = p.connect()
     report = p.refresh()
     assert table_rows(hq, "items") == [(1, "café"), (2, "banana")]
@@ -312,7 +262,7 @@ def test_new_reading_options_read_the_same_file_again(project):
 def test_the_store_is_private_to_its_user(project):
     saved = os.umask(0o022)  # the usual umask: files readable by everyone unless the store says otherwise
     try:
-        p = build(project)
+        p = build_shop(project)
         p.connect()
         p.refresh()
         p.write("docs/d.md", "---\ntitle: D\n---\nAnother document, another Lance fragment.\n")
@@ -333,7 +283,7 @@ def test_the_store_is_private_to_its_user(project):
 
 
 def test_an_older_store_becomes_private_at_its_next_refresh(project):
-    p = build(project)
+    p = build_shop(project)
     p.connect()
     p.refresh()
     os.chmod(p.hq.store.directory, 0o755)

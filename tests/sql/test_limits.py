@@ -57,18 +57,21 @@ def test_deep_nesting_is_a_clear_error(acme):
 def test_a_call_duckdb_cannot_interrupt_still_ends_at_the_deadline(short_timeout):
     """repeat() builds its value in one call, which checks no interrupt; the caller is answered at
     the deadline and the call ends in the background."""
+    # DuckDB alone takes 10 s and more on this call; the answer comes at the deadline plus its grace
+    # (0.5 s), with a margin for a loaded machine
     started = time.perf_counter()
     with pytest.raises(hybridq.QueryTimeout) as info:
-        short_timeout.sql("SELECT length(repeat('x', 400000000)) AS n")
+        short_timeout.sql("SELECT length(repeat('x', 500000000)) AS n")
     elapsed = time.perf_counter() - started
-    assert elapsed < 0.5 + 2.0, f"answered after {elapsed:.1f} s"
+    assert elapsed < 0.5 + 4.0, f"answered after {elapsed:.1f} s"
     assert "0.5 s" in info.value.message
     # the same inside a semantic query (planning, then DuckDB)
     started = time.perf_counter()
     with pytest.raises(hybridq.QueryTimeout):
         short_timeout.sql("SELECT ticket_id, similarity(body, 'x') FROM tickets "
-                          "WHERE ticket_id < length(repeat('x', 400000000))")
-    assert time.perf_counter() - started < 0.5 + 2.0
+                          "WHERE ticket_id < length(repeat('x', 500000000))")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5 + 4.0, f"answered after {elapsed:.1f} s"
     assert short_timeout.sql("SELECT count(*) FROM customers").rows == [(60,)]
 
 
