@@ -353,6 +353,7 @@ def ask(catalog_file, question, fmt, llm, sql_only):
     import hybridq
 
     with hybridq.connect(catalog_file) as hq:
+        _announce_model(hq)
         if sql_only and hasattr(hq, "store"):
             from hybridq.nl import question_to_sql
 
