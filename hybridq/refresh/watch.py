@@ -39,12 +39,14 @@ class Watcher:
         catalog = session.catalog
         self.watched: dict[str, object] = {}  # table -> matcher of its source's files
         self.folders: dict[str, str] = {}  # table -> its source's folder (what holds every file it names)
+        self.depths: dict[str, int | None] = {}  # table -> folder levels its files sit below that folder (None: any)
         self.polled: dict[str, float] = {}  # table -> interval
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
             if source.refresh.mode == "watch":
                 self.watched[table] = _matcher(catalog.base_dir, source.path)
                 self.folders[table] = os.path.normpath(watch_root(catalog.base_dir, source.path))
+                self.depths[table] = _folder_levels(catalog.base_dir, source.path)
             elif source.refresh.mode == "poll":
                 self.polled[table] = source.refresh.interval_seconds
         self.roots = _roots(self.folders.values())
@@ -136,9 +138,15 @@ class Watcher:
         folder that came into their folder (its files bring no events of their own), or went out
         of it while holding files the store read."""
         path = os.path.normpath(path)
+        if path.startswith(str(self.session.store.directory) + os.sep):
+            return set()  # the store's own files (when it sits in a source's folder)
         out = set()
         for table, folder in self.folders.items():
-            if not (path.startswith(folder + os.sep) or folder.startswith(path + os.sep) or path == folder):
+            if path.startswith(folder + os.sep):
+                levels = self.depths[table]
+                if levels is not None and path[len(folder) + 1:].count(os.sep) + 1 > levels:
+                    continue  # deeper than the source's files can be
+            elif not (folder.startswith(path + os.sep) or path == folder):
                 continue
             if change != watchfiles.Change.deleted:
                 if os.path.isdir(path):
@@ -203,6 +211,14 @@ def _existing(path: Path) -> Path:
     while not path.exists() and path.parent != path:
         path = path.parent
     return path
+
+
+def _folder_levels(base_dir: Path, pattern: str) -> int | None:
+    """How many folder levels below the source's folder can hold its files (None: any, with **)."""
+    if not is_pattern(pattern):
+        return 0
+    rest = split_pattern(base_dir, pattern)[1]
+    return None if "**" in rest else rest.count("/")
 
 
 def _roots(folders) -> list[Path]:
