@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -112,8 +113,9 @@ def catalog_schema():
 def init(directory, name, output):
     """Write a starter catalog inferred from the data files and document folders in DIRECTORY.
 
-    Types come from DuckDB; primary keys, long-text (semantic) columns and relationships are
-    guessed and marked for review.
+    Types come from DuckDB; primary keys, long-text (semantic) columns, time columns, units and
+    relationships are guessed and marked for review. Before it is written, every source is read
+    as the first refresh will read it; rows it would leave out are listed (check: ...).
 
     \b
     hybridq init ./data > acme.yaml
@@ -122,6 +124,9 @@ def init(directory, name, output):
 
     target_dir = Path(output).resolve().parent if output else Path.cwd()
     text = infer_catalog(Path(directory), relative_to=target_dir, name=name)
+    for line in text.splitlines():
+        if line.startswith("# check: "):  # rows the first refresh would leave out: said before writing
+            err.print(line[2:], style="yellow", markup=False)
     if output:
         Path(output).write_text(text, encoding="utf-8")
         err.print(f"wrote {output}; review the lines marked 'review' and run: hybridq catalog validate {output}")
@@ -169,7 +174,9 @@ def refresh(catalog_file, watch, tables):
     import hybridq
 
     with hybridq.connect(catalog_file) as hq:
-        report = hq.refresh(list(tables) or None, progress=_RichProgress(err))
+        _announce_model(hq)
+        report = hq.refresh(list(tables) or None, progress=_RichProgress(err),
+                            log=lambda line: err.print(line, style="yellow", markup=False))
         _print_report(report)
         if watch:
             hq.watch(log=lambda line: err.print(line, markup=False), ready=lambda: err.print(
@@ -198,10 +205,23 @@ def release(catalog_file, tables):
     out.print("\n".join(done) or "nothing to release", markup=False)
 
 
+MAX_PROBLEM_LINES = 20
+
+
 def _print_report(report) -> None:
-    for source, issue in report.issues:
+    issues = report.issues
+    for source, issue in issues[:MAX_PROBLEM_LINES]:
         err.print(f"{source}: {issue.format()}", style="yellow", markup=False)
+    if len(issues) > MAX_PROBLEM_LINES:
+        err.print(f"... and {len(issues) - MAX_PROBLEM_LINES:,} more problem(s); all are kept with the sources' "
+                  "problems in the store (hybridq status)", style="yellow")
     out.print(report.summary(), markup=False)
+
+
+def _announce_model(hq) -> None:
+    """Loading the embedding model takes seconds: say so when it starts (in this process only)."""
+    if hasattr(hq, "on_model_load"):
+        hq.on_model_load = lambda model: err.print(f"loading the embedding model {model}...", style="dim")
 
 
 @main.command()
@@ -220,7 +240,7 @@ def status(catalog_file, fmt):
     with hybridq.connect(catalog_file) as hq:
         report = hq.status()
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        click.echo(_json(report.to_dict()))
         return
     table = Table("table", "source", "mode", "refreshed", "rows", "chunks", "errors", "lag")
     for r in report.tables:
@@ -266,35 +286,84 @@ def _lag(r) -> str:
 # -- queries ---------------------------------------------------------------------------------
 
 FORMATS = ["table", "csv", "json", "markdown"]
+MAX_ROWS = 1000  # rows a table or markdown output shows; csv and json print all
+
+
+def _query_text(query: str | None, file: str | None) -> str:
+    """The query from the argument, a file (-f q.sql) or standard input (- or -f -)."""
+    if (query is None) == (file is None):
+        raise click.UsageError("give the query as an argument, or with -f FILE (- reads standard input)")
+    if file is not None:
+        return click.open_file(file, encoding="utf-8").read()
+    return sys.stdin.read() if query == "-" else query
+
+
+def _params(items: tuple[str, ...]) -> list | dict | None:
+    """--param NAME=VALUE for $NAME; --param 1=VALUE, 2=VALUE ... for ? (or $1, $2) in order."""
+    if not items:
+        return None
+    named, numbered = {}, {}
+    for item in items:
+        name, eq, value = item.partition("=")
+        if not eq or not name:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE (a name for $NAME, a number for the N-th ?)",
+                                     param_hint="--param")
+        (numbered if name.isdigit() else named)[name.lstrip("$")] = value
+    if named and numbered:
+        raise click.BadParameter("use names ($name) or numbers (?), not both", param_hint="--param")
+    if named:
+        return named
+    order = sorted(int(n) for n in numbered)
+    if order != list(range(1, len(order) + 1)):
+        raise click.BadParameter(f"numbered parameters must be 1..{len(order)}, got {', '.join(map(str, order))}",
+                                 param_hint="--param")
+    return [numbered[str(n)] for n in order]
 
 
 @main.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read the query from this file (- for standard input).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for $NAME, or with a number N for the N-th ? (repeatable). Values are text.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format.")
 @click.option("--max-width", type=int, default=80, help="Truncate long text cells in table output.")
+@click.option("--max-rows", type=int, default=MAX_ROWS, show_default=True,
+              help="Rows shown by the table and markdown formats (csv and json print all).")
 @friendly
-def sql(catalog_file, query, fmt, max_width):
+def sql(catalog_file, query, query_file, params, fmt, max_width, max_rows):
     """Run a read-only SELECT, semantic functions included, and print the rows.
+
+    QUERY is the SQL text, or - to read it from standard input; -f FILE reads it from a file.
+    Put user text into a query as a parameter, never by pasting it into the SQL.
 
     \b
     hybridq sql catalogs/acme.yaml "SELECT segment, count(*) FROM customers GROUP BY 1"
-    hybridq sql catalogs/acme.yaml "SELECT subject, similarity(body, 'refund delays') AS s
-                                    FROM tickets ORDER BY s DESC LIMIT 5" --format json
+    hybridq sql catalogs/acme.yaml "SELECT subject, similarity(body, $q) AS s
+                                    FROM tickets ORDER BY s DESC LIMIT 5" --param q="refund delays"
+    hybridq sql catalogs/acme.yaml -f report.sql --format json
     """
     import hybridq
 
+    text = _query_text(query, query_file)
+    values = _params(params)
     with hybridq.connect(catalog_file) as hq:
-        result = hq.sql(query)
-    print_result(result, fmt, max_width)
+        _announce_model(hq)
+        result = hq.sql(text, values)
+    print_result(result, fmt, max_width, max_rows)
 
 
 @main.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option("-f", "--file", "query_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read the query from this file (- for standard input).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for $NAME, or with a number N for the N-th ? (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format.")
 @friendly
-def explain(catalog_file, query, fmt):
+def explain(catalog_file, query, query_file, params, fmt):
     """Show how a query runs: the strategy of each semantic call, why, and the rewritten SQL.
 
     \b
@@ -303,10 +372,13 @@ def explain(catalog_file, query, fmt):
     """
     import hybridq
 
+    text = _query_text(query, query_file)
+    values = _params(params)
     with hybridq.connect(catalog_file) as hq:
-        plan = hq.explain(query)
+        _announce_model(hq)
+        plan = hq.explain(text, values)
     if fmt == "json":
-        click.echo(json.dumps(plan.to_dict(), indent=2, default=str))
+        click.echo(_json(plan.to_dict()))
     else:
         click.echo(str(plan))
 
@@ -331,6 +403,7 @@ def ask(catalog_file, question, fmt, llm, sql_only):
     import hybridq
 
     with hybridq.connect(catalog_file) as hq:
+        _announce_model(hq)
         if sql_only and hasattr(hq, "store"):
             from hybridq.nl import question_to_sql
 
@@ -341,7 +414,7 @@ def ask(catalog_file, question, fmt, llm, sql_only):
         err.print(answer.explain(), style="yellow", markup=False)
         raise SystemExit(2)
     if fmt == "json":
-        click.echo(json.dumps(answer.to_dict(), indent=2, default=str))
+        click.echo(_json(answer.to_dict()))
         return
     err.print(answer.sql, markup=False, highlight=False)
     err.print(answer.explain(), style="dim", markup=False)
@@ -349,10 +422,25 @@ def ask(catalog_file, question, fmt, llm, sql_only):
         print_result(answer.result, fmt)
 
 
-def print_result(result, fmt: str, max_width: int = 80) -> None:
+def _finite(value):
+    """JSON has no NaN or Infinity: such numbers are written as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _json(value) -> str:
+    return json.dumps(_finite(value), indent=2, default=str, allow_nan=False)
+
+
+def print_result(result, fmt: str, max_width: int = 80, max_rows: int = MAX_ROWS) -> None:
     table = result.to_arrow()
     if fmt == "json":
-        click.echo(json.dumps(table.to_pylist(), indent=2, default=str))
+        click.echo(_json(table.to_pylist()))
     elif fmt == "csv":
         import csv
 
@@ -362,14 +450,22 @@ def print_result(result, fmt: str, max_width: int = 80) -> None:
     elif fmt == "markdown":
         click.echo("| " + " | ".join(result.columns) + " |")
         click.echo("|" + "---|" * len(result.columns))
-        for row in result.rows:
-            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row) + " |")
+        for row in table.slice(0, max_rows).to_pylist():
+            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row.values()) + " |")
+        _left_out(len(result), max_rows)
     else:
         view = Table(*(escape(c) for c in result.columns), show_lines=False)
-        for row in result.rows:
-            view.add_row(*(Text(_cell(v, max_width)) for v in row))
+        for row in table.slice(0, max_rows).to_pylist():
+            view.add_row(*(Text(_cell(v, max_width)) for v in row.values()))
         out.print(view)
-        err.print(f"{len(result)} row(s); {result.snapshot}", style="dim")
+        _left_out(len(result), max_rows)
+        err.print(f"{len(result):,} row(s); {result.snapshot}", style="dim")
+
+
+def _left_out(rows: int, shown: int) -> None:
+    if rows > shown:
+        err.print(f"showing the first {shown:,} of {rows:,} rows ({rows - shown:,} left out): raise --max-rows, "
+                  "add a LIMIT, or use --format csv or json for every row", style="yellow")
 
 
 def _cell(value, width: int) -> str:

@@ -157,11 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
         session = self.owner.session
         try:
             if self.path == f"{API}/sql":
-                result = session.sql(body["sql"])
+                result = session.sql(body["sql"], body.get("params"))
                 self._reply(200, arrow_bytes(result.to_arrow()), "application/vnd.apache.arrow.stream",
                             {"X-Hybridq-Snapshot": json.dumps(result.snapshot.to_dict())})
             elif self.path == f"{API}/explain":
-                self._json(200, session.explain(body["sql"]).to_dict())
+                self._json(200, session.explain(body["sql"], body.get("params")).to_dict())
             elif self.path == f"{API}/refresh":
                 report = session.refresh(body.get("tables"))
                 self._json(200, {"summary": report.summary(), "changed": report.changed,

@@ -59,6 +59,8 @@ class Session:
             opened.embedder = embedder
         self._embedder_lock = threading.Lock()
         self.query_timeout = query_timeout
+        # told the model's name when this session starts loading it (seconds): the CLI says so
+        self.on_model_load: Callable[[str], None] | None = None
         self._closed = False
         if serve and opened.server is None:
             opened.server = OwnerServer(self, key)
@@ -73,7 +75,10 @@ class Session:
             with self._embedder_lock:
                 if opened.embedder is None:
                     cfg = self.catalog.embedding
-                    opened.embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
+                    embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
+                    if self.on_model_load is not None:
+                        self.on_model_load(cfg.model)
+                    opened.embedder = embedder
         return opened.embedder
 
     # -- refresh -------------------------------------------------------------------------------
@@ -138,17 +143,22 @@ class Session:
 
     # -- queries -------------------------------------------------------------------------------
 
-    def sql(self, query: str) -> Result:
-        """Run one read-only SELECT (semantic functions allowed) on a consistent snapshot."""
+    def sql(self, query: str, params: list | dict | None = None) -> Result:
+        """Run one read-only SELECT (semantic functions allowed) on a consistent snapshot.
+
+        `params` fills the query's parameters: a list for `?` (or `$1`, `$2`), a dict for `$name`;
+        values are text, numbers, booleans or None, and a text may be what a semantic function
+        embeds: `hq.sql("SELECT * FROM tickets WHERE similarity(body, ?) > 0.5", [user_text])`.
+        """
         from hybridq.sql.engine import run_query
 
-        return run_query(self, query)
+        return run_query(self, query, params)
 
-    def explain(self, query: str):
+    def explain(self, query: str, params: list | dict | None = None):
         """The plan of a query: rewritten SQL and, per semantic call, its strategy and why."""
         from hybridq.sql.engine import explain_query
 
-        return explain_query(self, query)
+        return explain_query(self, query, params)
 
     def ask(self, question: str, *, llm: bool | None = None):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
@@ -194,16 +204,16 @@ class RemoteSession:
     def owner_pid(self) -> int:
         return self.client.info.pid
 
-    def sql(self, query: str) -> Result:
-        response = self.client.post("/sql", {"sql": query})
+    def sql(self, query: str, params: list | dict | None = None) -> Result:
+        response = self.client.post("/sql", {"sql": query, "params": params})
         table = arrow_table(response.content)
         stamp = SnapshotStamp.from_dict(json.loads(response.headers["X-Hybridq-Snapshot"]))
         return Result(table, stamp, query)
 
-    def explain(self, query: str):
+    def explain(self, query: str, params: list | dict | None = None):
         from hybridq.sql.engine import Plan
 
-        return Plan.from_dict(self.client.post("/explain", {"sql": query}).json())
+        return Plan.from_dict(self.client.post("/explain", {"sql": query, "params": params}).json())
 
     def refresh(self, tables: list[str] | None = None, **_ignored) -> RefreshReport:
         return RefreshReport.from_dict(self.client.post("/refresh", {"tables": tables}).json())

@@ -48,6 +48,9 @@ class Column(Strict):
         None, description="Mark a text column semantic (true, or chunking settings) to embed it."
     )
     unit: str | None = Field(None, description="Unit or currency of a numeric column, e.g. USD, seats, days.")
+    source_column: str | None = Field(
+        None, description="The column's name in the source when it differs (a CSV header such as 'Unit Price (€)', "
+        "a JSON or front-matter key such as _score).")
 
     _normalise_synonyms = field_validator("synonyms", mode="before")(_as_list)
 
@@ -173,6 +176,8 @@ class Source(Strict):
     postgres: PostgresOptions | None = None
     http: HttpOptions | None = None
     python: PythonOptions | None = None
+    follow_symlinks: bool = Field(
+        False, description="Read files whose real path (through a link) is outside the source's folder.")
 
     @property
     def reads_files(self) -> bool:

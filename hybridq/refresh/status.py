@@ -105,8 +105,10 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
                 [error_limit]).fetchall():
             where = (file or "") + (f":{line}" if line else "") + (f" (key {key})" if key else "")
             errors.setdefault(table, []).append(f"{where}: {message}")
+        loaded = store.table_states()
         for name, spec in catalog.tables.items():
-            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
+            # a table the store does not have yet has no rows (reading never creates it)
+            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0] if loaded[name] != "missing" else 0
             source = catalog.sources[spec.source]
             if not source.reads_files:
                 out.append(_source_status(store, name, spec, source, recorded.get(name, (None, None))[1], rows,
@@ -115,7 +117,7 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
             known = stored_files.get(name, {})
             now = dt.datetime.now().timestamp()
             pending, oldest = 0, None
-            current = scan(catalog.base_dir, source.path)
+            current = scan(catalog.base_dir, source.path, follow_symlinks=source.follow_symlinks)
             for state in current:
                 if known.get(state.path) != (state.mtime_ns, state.size):
                     pending += 1

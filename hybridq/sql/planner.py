@@ -111,6 +111,8 @@ class Planner:
         text = _candidate_sql(table, alias, keys, filters)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
+        except duckdb.InterruptException:
+            raise  # the query's deadline passed: a timeout, not an error in the SQL
         except duckdb.Error as exc:
             raise duckdb_error(exc, self.sql, rewritten=True) from None
 
@@ -157,6 +159,7 @@ class Planner:
                 rows_, scores = self._hybrid(req.table, spec, vectors, rows)
                 strategy, reason = "hybrid (RRF)", f"fuses vector and BM25 rankings over {len(rows_):,} rows"
             chunks = vectors.chunks if rows is None else int(len(chunk_ranges(vectors, rows)[0]))
+            scored = len(rows_)  # before the top k are kept: every one of them was scored
             if spec.name == req.top_score and req.top_k is not None:
                 keep = top_rows(scores, req.top_k)
                 rows_, scores = rows_[keep], scores[keep]
@@ -168,7 +171,7 @@ class Planner:
                 how = "left outer" if req.top_k is not None else "full outer"
                 relation = relation.join(part, keys=req.keys, join_type=how)
             steps.append(Step(req.relation, f"{_fn(spec)}({req.alias}.{spec.column}, {spec.text!r})", strategy, reason,
-                              rows_scored=len(rows_) if rows is None else len(rows), chunks_scored=chunks))
+                              rows_scored=scored, chunks_scored=chunks))
         step = steps[0]
         if len(steps) > 1:
             step.call = "; ".join(s.call for s in steps)

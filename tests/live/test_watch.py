@@ -66,6 +66,46 @@ def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):
     assert all("\n" not in line for line in lines)
 
 
+def test_watch_follows_folders_that_move(tmp_path, embedder):
+    """A deletion made while the watched folder was moved away, the folder gone, a new folder in
+    its place: each time the store ends up as the files are, and status has nothing pending."""
+    catalog = make_project(tmp_path / "p", docs=6, seed=9)
+    docs, away = tmp_path / "p" / "docs", tmp_path / "p" / "away"
+    hq = hybridq.connect(catalog, embedder=embedder)
+    lines: list[str] = []
+    stop, ready = threading.Event(), threading.Event()
+
+    def ids():
+        return sorted(r[0] for r in hq.sql("SELECT doc_id FROM docs").rows)
+
+    def pending():
+        return next(s for s in hq.status() if s.table == "docs").pending_files
+
+    try:
+        hq.refresh()
+        everything = ids()
+        watcher = threading.Thread(target=hq.watch, kwargs={"log": lines.append, "stop": stop, "ready": ready.set},
+                                   daemon=True)
+        watcher.start()
+        assert ready.wait(30), "the watcher never said it was ready"
+        docs.rename(away)
+        (away / f"{everything[0]}.md").unlink()
+        away.rename(docs)
+        wait_for(lambda: ids() == everything[1:] and pending() == 0)
+        docs.rename(away)  # gone for good
+        wait_for(lambda: ids() == [] and pending() == 0)
+        docs.mkdir()  # a new folder in its place is watched
+        (docs / "fresh.md").write_text("---\ntitle: Fresh\nversion: 1\n---\nfresh text\n")
+        wait_for(lambda: ids() == ["fresh"] and pending() == 0)
+        (docs / "fresh.md").unlink()
+        wait_for(lambda: ids() == [])
+    finally:
+        stop.set()
+        time.sleep(0.3)
+        hq.close()
+    assert any("a watched folder moved" in line for line in lines)
+
+
 def test_other_processes_are_answered_by_the_watching_process(tmp_path):
     catalog = make_project(tmp_path / "p", docs=8, seed=5)
     # PYTHONFAULTHANDLER: a watch that does not stop is made to print where each of its threads is
