@@ -2,8 +2,9 @@
 
 Events are grouped with a short debounce (the sources' `refresh.debounce_ms`, not the watcher
 library's default of more than a second), mapped to the tables whose source names the file, and
-applied by a refresh limited to those files. Sources with `refresh.mode: poll` are refreshed on
-their interval; `manual` sources only by an explicit refresh.
+applied by a refresh limited to those files. Every file source is watched unless its catalog entry
+says `refresh: {mode: manual}` (refreshed only when asked) or `mode: poll` (refreshed every
+`interval_seconds`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Callable
 
 import watchfiles
 
+from hybridq.errors import HybridqError
 from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
 
 MAINTAIN_AFTER_WRITES = 20
@@ -37,11 +39,16 @@ class Watcher:
         roots: set[Path] = set()
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
-            if source.refresh.mode == "watch":
+            if source.refresh.mode == "poll":
+                self.polled[table] = source.refresh.interval_seconds
+            elif source.refresh.mode == "watch" or "mode" not in source.refresh.model_fields_set:
                 self.watched[table] = _matcher(catalog.base_dir, source.path)
                 roots.add(watch_root(catalog.base_dir, source.path))
-            elif source.refresh.mode == "poll":
-                self.polled[table] = source.refresh.interval_seconds
+        if not self.watched and not self.polled:
+            manual = sorted({spec.source for spec in catalog.tables.values()})
+            raise HybridqError("nothing to watch: every source is refresh: {mode: manual} "
+                               f"({', '.join(manual) or 'no sources'})",
+                               hint="remove 'mode: manual' from the sources to keep live, or set mode: poll")
         self.roots = sorted(_existing(r) for r in roots)
         modes = [catalog.sources[catalog.tables[t].source].refresh for t in self.watched]
         self.debounce = min((m.debounce_ms for m in modes), default=30)

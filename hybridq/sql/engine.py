@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -18,12 +18,14 @@ from sqlglot import exp
 from hybridq.errors import QueryTimeout, SQLError, duckdb_error
 from hybridq.result import Result
 from hybridq.sql.deadline import DEADLINES
+from hybridq.sql.access import check_access
 from hybridq.sql.guard import check_query
 from hybridq.sql.parse import parse_query
-from hybridq.sql.planner import Planner, Step
+from hybridq.sql.plan import Plan
+from hybridq.sql.planner import Planner
 from hybridq.sql.rules import RewriteContext, rewrite
 from hybridq.sql.semantic import call_name
-from hybridq.store.store import Snapshot, SnapshotStamp
+from hybridq.store.store import Snapshot
 
 PREPARED_CACHE = 256
 
@@ -43,41 +45,7 @@ class Prepared:
     semantic: bool
     parse_ms: float
     rewritten: Rewritten | None = None
-
-
-@dataclass
-class Plan:
-    """What `explain` shows: the SQL that runs and how each semantic call is evaluated."""
-
-    sql: str
-    rewritten: str
-    semantic: bool
-    steps: list[Step] = field(default_factory=list)
-    snapshot: SnapshotStamp | None = None
-    planning_ms: float = 0.0
-
-    def __str__(self) -> str:
-        lines = [f"snapshot: {self.snapshot}", ""]
-        if not self.semantic:
-            lines.append("plain SQL: no semantic calls; runs on DuckDB as written")
-        for i, step in enumerate(self.steps, 1):
-            lines.append(f"{i}. {step.call}")
-            lines.append(f"   strategy: {step.strategy}")
-            lines.append(f"   why: {step.reason}")
-            lines.append(f"   scored {step.rows_scored:,} rows / {step.chunks_scored:,} chunks -> "
-                         f"{step.output_rows:,} rows in {step.millis:.1f} ms (relation {step.relation})")
-        lines += ["", "rewritten SQL:", self.rewritten]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        return {"sql": self.sql, "rewritten": self.rewritten, "semantic": self.semantic,
-                "steps": [s.to_dict() for s in self.steps],
-                "snapshot": self.snapshot.to_dict() if self.snapshot else None, "planning_ms": self.planning_ms}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Plan":
-        return cls(d["sql"], d["rewritten"], d["semantic"], [Step(**s) for s in d.get("steps", [])],
-                   SnapshotStamp.from_dict(d["snapshot"]) if d.get("snapshot") else None, d.get("planning_ms", 0.0))
+    restricted: bool = False  # an access policy applies to a table it reads: it runs rewritten
 
 
 def prepare(session, sql: str) -> Prepared:
@@ -89,9 +57,13 @@ def prepare(session, sql: str) -> Prepared:
         return hit
     t0 = time.perf_counter()
     tree = parse_query(sql)
+    access = getattr(session, "access", None)
+    if access is not None:
+        check_access(tree, access, sql)
     check_query(tree, session.catalog, sql)
     semantic = any(call_name(n) for n in tree.walk() if isinstance(n, (exp.Anonymous, exp.VectorSearch)))
-    prepared = Prepared(tree, semantic, (time.perf_counter() - t0) * 1000)
+    prepared = Prepared(tree, semantic, (time.perf_counter() - t0) * 1000,
+                        restricted=access is not None and access.restricts_any(tree))
     cache[sql] = prepared
     if len(cache) > PREPARED_CACHE:
         cache.popitem(last=False)
@@ -102,7 +74,8 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan
     """Rewrite the query and compute every relation its semantic calls need, on this snapshot."""
     t0 = time.perf_counter()
     if not prepared.semantic:
-        return Plan(sql, sql, False, snapshot=snap.stamp), {}
+        text = rewrite_once(session, sql, prepared).text if prepared.restricted else sql
+        return Plan(sql, text, False, snapshot=snap.stamp), {}
     rewritten = rewrite_once(session, sql, prepared)
     planner = Planner(session, snap, sql)
     relations, steps = {}, []
@@ -122,7 +95,7 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared) -> tuple[Plan
 def rewrite_once(session, sql: str, prepared: Prepared) -> Rewritten:
     """The rewritten query, remembered with the prepared one (rules depend on the text and catalog only)."""
     if prepared.rewritten is None:
-        tree = rewrite(prepared.tree.copy(), RewriteContext(session.catalog, sql))
+        tree = rewrite(prepared.tree.copy(), RewriteContext(session.catalog, sql, access=getattr(session, "access", None)))
         requests = [n.meta["hq"] for n in tree.find_all(exp.Table) if n.meta.get("hq") is not None]
         embeds = any(call_name(n) == "embed" for n in tree.find_all(exp.Anonymous))
         prepared.rewritten = Rewritten(tree, requests, None if embeds else tree.sql(dialect="duckdb"))
@@ -142,12 +115,12 @@ def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
 
 
 def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, pa.Table],
-            timeout: float | None, original: str) -> pa.Table:
+            timeout: float | None, original: str, params: list | dict | None = None) -> pa.Table:
     for name, table in relations.items():
         cursor.register(name, table)
     deadline = DEADLINES.arm(timeout, cursor) if timeout else None
     try:
-        return cursor.sql(text).to_arrow_table()
+        return (cursor.sql(text, params=params) if params else cursor.sql(text)).to_arrow_table()
     except duckdb.InterruptException:
         raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped",
                            hint="narrow it with a WHERE or a LIMIT, or raise the session's query_timeout") from None
@@ -163,20 +136,21 @@ def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, p
                 pass
 
 
-def run_query(session, sql: str) -> Result:
+def run_query(session, sql: str, params: list | dict | None = None) -> Result:
     prepared = prepare(session, sql)
     if not prepared.semantic:
         # One statement reads one consistent DuckDB state and needs no Lance version: no transaction.
         stamp = session.store.stamp
-        table = execute(session.store.cursor(), sql, {}, session.query_timeout, sql)
-        return Result(table, stamp, sql, plan=Plan(sql, sql, False, snapshot=stamp))
+        text = rewrite_once(session, sql, prepared).text if prepared.restricted else sql
+        table = execute(session.store.cursor(), text, {}, session.query_timeout, sql, params)
+        return Result(table, stamp, sql, plan=Plan(sql, text, False, snapshot=stamp))
     with session.store.snapshot() as snap:
         plan, relations = plan_on(session, snap, sql, prepared)
-        table = execute(snap.cursor, plan.rewritten, relations, session.query_timeout, sql)
+        table = execute(snap.cursor, plan.rewritten, relations, session.query_timeout, sql, params)
         return Result(table, snap.stamp, sql, plan=plan)
 
 
-def explain_query(session, sql: str) -> Plan:
+def explain_query(session, sql: str, params: list | dict | None = None) -> Plan:
     prepared = prepare(session, sql)
     with session.store.snapshot() as snap:
         plan, _ = plan_on(session, snap, sql, prepared)
