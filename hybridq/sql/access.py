@@ -158,8 +158,10 @@ def visible_ctes(node: exp.Expression) -> set[str]:
             if index is not None:
                 upto = index + 1 if parent.args.get("recursive") else index
                 names |= {c.alias_or_name.lower() for c in ctes[:upto]}
-        elif isinstance(parent, exp.Query) and parent.args.get("with") is not None and child is not parent.args["with"]:
-            names |= {c.alias_or_name.lower() for c in parent.args["with"].expressions}
+        elif isinstance(parent, exp.Query):
+            with_ = parent.args.get("with_") or parent.args.get("with")
+            if with_ is not None and child is not with_:
+                names |= {c.alias_or_name.lower() for c in with_.expressions}
         child, parent = parent, parent.parent
     return names
 
