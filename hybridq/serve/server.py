@@ -3,6 +3,7 @@ endpoint), and in the foreground for `hybridq serve` and the background owner.""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
@@ -40,7 +41,10 @@ class AppServer:
 
     def __init__(self, app, sockets: list[socket.socket], *, log_level: str = "warning", access_log: bool = False):
         self.sockets = sockets
-        # a process that merely opened a store keeps its logging as it was (log_config=None)
+        # a process that merely opened a store keeps its logging as it was (log_config=None), and
+        # uvicorn's warnings (a malformed request) go to that logging, not to the terminal
+        if not access_log and not logging.getLogger("uvicorn").handlers:
+            logging.getLogger("uvicorn").addHandler(logging.NullHandler())
         config = uvicorn.Config(app, log_level=log_level, access_log=access_log, lifespan="on",
                                 timeout_graceful_shutdown=30, timeout_keep_alive=30,
                                 log_config=uvicorn.config.LOGGING_CONFIG if access_log else None)

@@ -193,7 +193,8 @@ def check_access(tree: exp.Expression, view: AccessView, sql: str) -> None:
             table, column = first.this.split(".", 1)
             found = full.find_table(table)
             if found in view.invisible:
-                raise AccessDenied(f"table {found} is not visible to role '{view.role}'", where=where_of(first, sql))
+                raise AccessDenied(f"table {found} is not visible to role '{view.role}'", where=where_of(first, sql),
+                                   hint="tables of this role: " + ", ".join(sorted(view.catalog.tables)))
             if found is not None and column.lower() in view.hidden.get(found, set()):
                 raise _hidden(found, column, view, first, sql)
     if not view.hidden:
