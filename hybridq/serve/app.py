@@ -187,16 +187,28 @@ def _describe_validation(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request body does not fit this endpoint"
 
 
-class LimitBody:
-    """ASGI middleware: refuse bodies over `limit` bytes (413) before they are read whole."""
+class Guard:
+    """ASGI middleware: counts requests under way (for an idle timeout) and refuses bodies over
+    `limit` bytes (413) before they are read whole."""
 
-    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+    def __init__(self, app, activity: Activity, limit: int = MAX_BODY_BYTES):
         self.app = app
+        self.activity = activity
         self.limit = limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        with self.activity.lock:
+            self.activity.running += 1
+        try:
+            await self._limited(scope, receive, send)
+        finally:
+            with self.activity.lock:
+                self.activity.running -= 1
+                self.activity.last = time.monotonic()
+
+    async def _limited(self, scope, receive, send):
         declared = dict(scope.get("headers") or []).get(b"content-length")
         too_big = HybridqError(f"the request body is larger than {self.limit:,} bytes",
                                hint="send a shorter query or question")
@@ -219,8 +231,11 @@ class LimitBody:
             await _problem(too_big, 413)(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    """Raised while the body is read; FastAPI passes HTTP exceptions through as they are."""
+
+    def __init__(self):
+        super().__init__(413, "the request body is too large")
 
 
 def create_app(session, *, token: str | None = None, keys: KeyRing | None = None, anonymous: bool = False,
@@ -245,18 +260,7 @@ def create_app(session, *, token: str | None = None, keys: KeyRing | None = None
     app = FastAPI(title="hybridq", version="1", lifespan=lifespan,
                   description="SQL with semantic functions and questions in words over a hybridq catalog.")
     app.state.served = served
-    app.add_middleware(LimitBody)
-
-    @app.middleware("http")
-    async def count_activity(request: Request, call_next):
-        with served.activity.lock:
-            served.activity.running += 1
-        try:
-            return await call_next(request)
-        finally:
-            with served.activity.lock:
-                served.activity.running -= 1
-                served.activity.last = time.monotonic()
+    app.add_middleware(Guard, activity=served.activity)
 
     @app.exception_handler(HybridqError)
     async def hybridq_error(request: Request, exc: HybridqError):
@@ -268,7 +272,8 @@ def create_app(session, *, token: str | None = None, keys: KeyRing | None = None
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        message = f"no endpoint {request.url.path}" if exc.status_code == 404 else str(exc.detail)
+        message = f"no endpoint {request.url.path}" if exc.status_code == 404 else \
+            f"the request body is larger than {MAX_BODY_BYTES:,} bytes" if exc.status_code == 413 else str(exc.detail)
         return _problem(HybridqError(message, hint="the API is described at /docs"), exc.status_code)
 
     @app.exception_handler(Exception)
@@ -286,7 +291,7 @@ def create_app(session, *, token: str | None = None, keys: KeyRing | None = None
     if mcp_app is not None:
         from starlette.routing import Route
 
-        app.router.routes.append(Route("/mcp", endpoint=mcp_app.asgi, methods=["GET", "POST", "DELETE"]))
+        app.router.routes.append(Route("/mcp", endpoint=mcp_app, methods=["GET", "POST", "DELETE"]))
 
     @app.get("/v1/health", tags=["store"])
     async def health():

@@ -52,7 +52,7 @@ def build_mcp(session_for: Callable[[], Any], status_for: Callable[[], Any]) -> 
         clarification listing readings (call again with choose=<number>)."""
         options = {"choose": choose} if choose is not None else {}
         answer = await call(lambda: session_for().ask(question, **options))
-        payload = wire.answer_json(answer)
+        payload = answer if isinstance(answer, dict) else wire.answer_json(answer)  # a remote owner answers in JSON
         rows = payload.get("rows") or []
         payload["rows"], payload["truncated"] = rows[:max_rows], len(rows) > max_rows
         return wire.plain(payload)
@@ -103,7 +103,7 @@ class McpHttp:
                                                     json_response=True, host="0.0.0.0")
         self.session_manager = self.server.session_manager
 
-    async def asgi(self, scope, receive, send):
+    async def __call__(self, scope, receive, send):
         from starlette.requests import Request
 
         from hybridq.serve.app import _problem
