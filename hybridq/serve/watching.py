@@ -139,6 +139,7 @@ def follow_remote_watch(client, *, log=None, ready=None, stop: threading.Event |
                 if ready:
                     ready()
     finally:
+        client.close()  # Ctrl-C may have cut a request short: release on a fresh connection
         try:
             client.post_json("/watch", {"action": "stop"})
         except HybridqError:

@@ -3,7 +3,12 @@ catalog that declares access roles, served by the real application on loopback."
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "live"))  # live_project: small document stores
 
 ROLES = """
 access:
