@@ -232,6 +232,25 @@ def wall(args: list[str], env: dict, runs: int) -> list[float]:
     return times
 
 
+BREAKDOWN = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import hybridq.cli
+from hybridq.serve.client import remote_for
+t1 = time.perf_counter()
+remote = remote_for(sys.argv[1], rows="json")
+t2 = time.perf_counter()
+def p50(fn, n=15):
+    xs = []
+    for _ in range(n):
+        s = time.perf_counter(); fn(); xs.append((time.perf_counter() - s) * 1000)
+    return sorted(xs)[n // 2]
+print(json.dumps({"imports": (t1 - t0) * 1000, "locate": (t2 - t1) * 1000,
+                  "ask": p50(lambda: remote.ask(sys.argv[2])),
+                  "health": p50(lambda: remote.client.request("GET", "/health"))}))
+"""
+
+
 def warm_owner(catalog: Path, runs: int) -> dict:
     hybridq_cli = str(Path(sys.executable).with_name("hybridq"))
     env = {**os.environ, "HYBRIDQ_OWNER": "auto", "HYBRIDQ_OWNER_IDLE": "600"}
@@ -243,6 +262,9 @@ def warm_owner(catalog: Path, runs: int) -> dict:
         figures["ask"] = wall([hybridq_cli, "ask", str(catalog), question], env, runs)
         figures["sql"] = wall([hybridq_cli, "sql", str(catalog), sql], env, runs)
         figures["python"] = wall([sys.executable, "-c", "pass"], env, runs)
+        parts = subprocess.run([sys.executable, "-c", BREAKDOWN, str(catalog), question], capture_output=True,
+                               text=True, env=env, timeout=300)
+        figures["breakdown"] = json.loads(parts.stdout)
     finally:
         subprocess.run([hybridq_cli, "owner", "stop", str(catalog)], env=env, capture_output=True, timeout=120)
     off = {**env, "HYBRIDQ_OWNER": "off"}
@@ -289,7 +311,12 @@ def main() -> None:
                   f"{'meets' if ask50 <= 150 else 'misses'}), `sql` {sql50:.0f} ms; starting Python (`python -c pass`) "
                   f"{py:.0f} ms, so the command adds {ask50 - py:.0f} ms (ratio {ask50 / py:.2f}). The same `ask` in its "
                   f"own process (HYBRIDQ_OWNER=off, loading the engine and the model) {own:.0f} ms: "
-                  f"{own / ask50:.0f}x slower; the first `ask`, which started the owner, {warm['first_ask']:.0f} ms."]
+                  f"{own / ask50:.0f}x slower; the first `ask`, which started the owner, {warm['first_ask']:.0f} ms.",
+              "", "Breakdown, in one client process: importing the command line and the client "
+                  f"{warm['breakdown']['imports']:.0f} ms, finding the owner from the catalog file "
+                  f"{warm['breakdown']['locate']:.0f} ms, an `ask` request {warm['breakdown']['ask']:.0f} ms (p50), "
+                  f"an empty request (`GET /v1/health`) {warm['breakdown']['health']:.0f} ms (p50): the machine's "
+                  "latency to wake a process, which a loaded machine makes large."]
     if remote["errors"] or local["errors"]:
         lines += ["", "Errors (first 5): " + "; ".join((remote["errors"] + local["errors"])[:5])]
     body = "\n".join(lines)

@@ -39,6 +39,7 @@ MAX_BODY_BYTES = 1_000_000
 MAX_SQL_CHARS = 100_000
 MAX_QUESTION_CHARS = 2_000
 MAX_TEXT_CHARS = 10_000
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 
 
 class Body(BaseModel):
@@ -122,6 +123,12 @@ class Served:
                 raise Unauthorized("unknown API key", hint="make one with: hybridq keys add CATALOG --role ROLE")
             return principal
         if self.anonymous:
+            # a web page on another site can reach a loopback port through its own host name
+            # (DNS rebinding): requests without credentials must name this machine
+            host = request.headers.get("host", "").rsplit(":", 1)[0].strip("[]")
+            if host not in LOOPBACK_NAMES:
+                raise Unauthorized(f"requests without an API key must be addressed to this machine, not to {host!r}",
+                                   hint="use http://127.0.0.1:PORT or http://localhost:PORT, or an API key")
             return FULL_ACCESS
         raise Unauthorized("this server needs an API key",
                            hint="send it as 'Authorization: Bearer <key>' (hybridq keys add CATALOG --role ROLE makes one)")

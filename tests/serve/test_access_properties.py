@@ -222,3 +222,8 @@ def test_ask_composes_within_the_role(world):
     assert hidden.refused or "health_score" not in (hidden.sql or "")
     assert "invoices" not in hq.catalog.tables and "health_score" not in hq.catalog.tables["customers"].columns
     assert all("invoices" not in (t.sql or "") for t in hq.catalog.glossary)
+    # the values of a hidden column are no words of the role's questions either
+    no_segment = world.scoped(({"tables": {"customers": {"hide": ["segment"]}, "subscriptions": {}}}, {},
+                               (REGIONS, ["segment"], "priority", PRIORITIES, None)))
+    answer = no_segment.ask("how many enterprise customers are there")
+    assert "segment" not in (answer.sql or "")

@@ -212,3 +212,26 @@ def test_wrong_content_length_gets_a_4xx_and_the_server_stays_up(server):
     assert httpx.get(f"{server[0]}/v1/health", trust_env=False).status_code == 200
     ok = raw(server, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
     assert status_of(ok) == 200
+
+
+def test_without_keys_only_requests_naming_this_machine_are_answered(roles_session):
+    """A server without API keys (loopback only) refuses requests addressed to another host name,
+    as a web page using DNS rebinding would send them."""
+    import httpx
+
+    from hybridq.serve.app import create_app
+    from hybridq.serve.server import AppServer, listening_socket
+
+    sock = listening_socket("127.0.0.1", 0)
+    running = AppServer(create_app(roles_session, anonymous=True, mcp=False), [sock])
+    running.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/v1/sql"
+    try:
+        ok = httpx.post(url, json={"sql": "SELECT 1 AS one"}, trust_env=False)
+        assert ok.status_code == 200 and ok.json()["rows"] == [[1]]
+        named = httpx.post(url, json={"sql": "SELECT 1"}, headers={"Host": "localhost:1234"}, trust_env=False)
+        assert named.status_code == 200
+        rebound = httpx.post(url, json={"sql": "SELECT 1"}, headers={"Host": "attacker.example:80"}, trust_env=False)
+        assert rebound.status_code == 401 and "addressed to this machine" in rebound.json()["detail"]
+    finally:
+        running.stop()
