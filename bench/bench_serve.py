@@ -66,40 +66,56 @@ def requests_mix(n: int, seed: int = 7) -> list[tuple[str, dict]]:
     return mix
 
 
-CLIENT = r"""
-import http.client, json, sys, threading, time
-port, token, conc = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-mix = json.load(sys.stdin)
-out, lock, it = [], threading.Lock(), iter(list(enumerate(mix)))
-def worker():
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    while True:
-        with lock:
-            item = next(it, None)
-        if item is None:
-            return
-        i, (route, body) = item
+def run_concurrently(mix: list, conc: int, call) -> dict:
+    """`call(route, body)` -> (status, value of a snapshot check or None, error text) for every
+    request of `mix`, by `conc` threads; the latency of each."""
+    out, lock, it = [], threading.Lock(), iter(list(enumerate(mix)))
+
+    def worker():
+        local = threading.local()
+        while True:
+            with lock:
+                item = next(it, None)
+            if item is None:
+                return
+            i, (route, body) = item
+            t0 = time.perf_counter()
+            status, value, text = call(route, body, local)
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                out.append((i, route, status, ms, value, text))
+
+    threads = [threading.Thread(target=worker) for _ in range(conc)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"seconds": time.perf_counter() - t0, "results": out}
+
+
+def http_client(port: int, token: str, conc: int) -> None:
+    """The load generator (run in its own process): the mix from stdin, results as JSON on stdout."""
+    import http.client
+
+    def call(route, body, local):
+        if getattr(local, "conn", None) is None:
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         path = "/v1/" + ("sql" if route in ("sql", "torn") else route)
-        t0 = time.perf_counter()
         try:
-            conn.request("POST", path, body=json.dumps(body), headers={"X-Hybridq-Token": token,
-                         "Content-Type": "application/json"})
-            r = conn.getresponse(); data = r.read(); status = r.status
-        except Exception as exc:
-            conn.close(); conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-            data, status = str(exc).encode(), 0
-        ms = (time.perf_counter() - t0) * 1000
-        value = None
-        if status == 200 and route == "torn":
-            value = json.loads(data)["rows"][0][0]
-        with lock:
-            out.append((i, route, status, ms, value, data[:300].decode(errors="replace") if status != 200 else ""))
-threads = [threading.Thread(target=worker) for _ in range(conc)]
-t0 = time.perf_counter()
-for t in threads: t.start()
-for t in threads: t.join()
-print(json.dumps({"seconds": time.perf_counter() - t0, "results": out}))
-"""
+            local.conn.request("POST", path, body=json.dumps(body),
+                               headers={"X-Hybridq-Token": token, "Content-Type": "application/json"})
+            response = local.conn.getresponse()
+            data, status = response.read(), response.status
+        except (OSError, http.client.HTTPException) as exc:
+            local.conn.close()
+            local.conn = None
+            return 0, None, str(exc)
+        if status != 200:
+            return status, None, data[:300].decode(errors="replace")
+        return status, json.loads(data)["rows"][0][0] if route == "torn" else None, ""
+
+    print(json.dumps(run_concurrently(json.load(sys.stdin), conc, call)))
 
 
 def build_project(scale: float) -> Path:
@@ -142,42 +158,23 @@ class Editor:
 
 
 def in_process(hq, mix, conc: int) -> dict:
-    """The same requests on the session itself, by `conc` threads."""
+    """The same requests on the session itself, by `conc` threads, encoded as the server does."""
     from hybridq.serve import wire
 
-    out, lock, it = [], threading.Lock(), iter(list(enumerate(mix)))
+    def call(route, body, local):
+        try:
+            if route in ("sql", "torn"):
+                payload = wire.result_json(hq.sql(body["sql"], body.get("params")))
+            elif route == "retrieve":
+                payload = wire.result_json(hq.retrieve(body["column"], body["text"], body["k"]))
+            else:
+                payload = wire.answer_json(hq.ask(body["question"]))
+            wire.dumps(payload)
+        except Exception as exc:  # counted and shown, as the server's errors are
+            return 0, None, str(exc)
+        return 200, payload["rows"][0][0] if route == "torn" else None, ""
 
-    def call(route, body):
-        if route in ("sql", "torn"):
-            result = hq.sql(body["sql"], body.get("params"))
-            return wire.result_json(result)
-        if route == "retrieve":
-            return wire.result_json(hq.retrieve(body["column"], body["text"], body["k"]))
-        return wire.answer_json(hq.ask(body["question"]))
-
-    def worker():
-        while True:
-            with lock:
-                item = next(it, None)
-            if item is None:
-                return
-            i, (route, body) = item
-            t0 = time.perf_counter()
-            try:
-                payload, status = call(route, body), 200
-            except Exception as exc:  # counted, shown
-                payload, status = str(exc), 0
-            ms = (time.perf_counter() - t0) * 1000
-            with lock:
-                out.append((i, route, status, ms, payload["rows"][0][0] if status == 200 and route == "torn" else None, ""))
-
-    threads = [threading.Thread(target=worker) for _ in range(conc)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"seconds": time.perf_counter() - t0, "results": out}
+    return run_concurrently(mix, conc, call)
 
 
 def summarize(run: dict) -> dict:
@@ -207,7 +204,7 @@ def load_test(catalog: Path, n: int) -> tuple[dict, dict, int]:
         try:
             local = summarize(in_process(hq, mix, CONCURRENCY))
             info = hq.owner_endpoint.info
-            proc = subprocess.run([sys.executable, "-c", CLIENT, str(info.port), info.token, str(CONCURRENCY)],
+            proc = subprocess.run([sys.executable, __file__, "--client", str(info.port), info.token, str(CONCURRENCY)],
                                   input=json.dumps(mix), capture_output=True, text=True, timeout=3600)
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr)
@@ -277,7 +274,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--scale", type=float, default=0.05, help="acme data scale (0.05: 60 customers)")
     parser.add_argument("--runs", type=int, default=15, help="runs of each warm-owner command")
+    parser.add_argument("--client", nargs=3, metavar=("PORT", "TOKEN", "CONCURRENCY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.client:
+        http_client(int(args.client[0]), args.client[1], int(args.client[2]))
+        return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     catalog = build_project(args.scale)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hybridq.serve.owner import alive, read_owner
-from live_project import doc_text, make_project
+from live_project import doc_text, make_project, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HYBRIDQ = [sys.executable, "-m", "hybridq.cli"]
@@ -28,15 +28,6 @@ ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests
 def cli(*args, env=None, timeout=300) -> subprocess.CompletedProcess:
     return subprocess.run([*HYBRIDQ, *map(str, args)], capture_output=True, text=True, env=env or ENV, timeout=timeout)
 
-
-def wait_for(predicate, timeout: float = 60.0, step: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 @contextlib.contextmanager
