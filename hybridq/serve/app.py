@@ -136,7 +136,7 @@ class Served:
     def session_for(self, principal: Principal):
         if principal.role is None:
             return self.session
-        key = hash(principal)
+        key = principal  # equal principals (role and attributes) share one view
         with self._lock:
             scoped = self._views.get(key)
             if scoped is not None:

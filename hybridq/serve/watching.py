@@ -68,7 +68,7 @@ class WatchService:
         with self.lock:
             self.leases += 1
             self.last_read = time.monotonic()
-            if self.log.watching:
+            if self.log.watching or (self.thread is not None and self.thread.is_alive()):
                 return {"watching": True, "started": False, "next": self.log.next}
             self.stop = threading.Event()
             with self.log.cond:

@@ -10,10 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hybridq.catalog.model import Catalog
 from hybridq.errors import AccessDenied
-from hybridq.session import ScopedSession
-from hybridq.sql.access import bind_view
+from tests.sql.sql_helpers import as_role
 
 REGIONS = ["NA", "EMEA", "APAC", "LATAM"]
 PRIORITIES = ["low", "normal", "high", "urgent"]
@@ -57,17 +55,13 @@ class World:
         self.kb_scores = {t: self._scores("kb_articles", "article_id", t) for t in TEXTS}
         self.keyword = {w: {r[0] for r in acme.sql(
             f"SELECT ticket_id FROM tickets WHERE keyword_score(body, '{w}') > 0").rows} for w in WORDS}
-        base = acme.catalog.model_dump(by_alias=True, exclude={"access"})
-        self.base, self.file, self.located = base, acme.catalog._file, acme.catalog._located
 
     def _scores(self, table: str, key: str, text: str) -> dict:
         return dict(self.acme.sql(f"SELECT {key}, similarity(body, '{text}') FROM {table}").rows)
 
-    def scoped(self, role) -> ScopedSession:
+    def scoped(self, role):
         policy, attributes, _ = role
-        catalog = Catalog.model_validate({**self.base, "access": {"roles": {"r": policy}}})
-        catalog._file, catalog._located = self.file, self.located
-        return ScopedSession(self.acme, bind_view(catalog, "r", attributes))
+        return as_role(self.acme, {"r": policy}, "r", attributes)
 
     # the role's rows, computed here from the truth
     def visible_customers(self, role) -> set:

@@ -96,8 +96,8 @@ def all_cases() -> list[Case]:
 
 def fixture_access(path: Path, catalog):
     """The caller a fixture file names in its `-- roles:` and `-- caller:` headers, or None."""
-    from hybridq.catalog.model import Catalog
     from hybridq.sql.access import bind_view
+    from sql_helpers import with_roles
 
     headers = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -106,11 +106,8 @@ def fixture_access(path: Path, catalog):
                 headers[key] = line.split(":", 1)[1].strip()
     if "roles" not in headers:
         return None
-    with_roles = Catalog.model_validate({**catalog.model_dump(by_alias=True, exclude={"access"}),
-                                         "access": {"roles": json.loads(headers["roles"])}})
-    with_roles._file, with_roles._located = catalog._file, catalog._located
     role, _, attributes = headers["caller"].partition(" ")
-    return bind_view(with_roles, role, json.loads(attributes or "{}"))
+    return bind_view(with_roles(catalog, json.loads(headers["roles"])), role, json.loads(attributes or "{}"))
 
 
 def apply(rules: list[str], sql: str, catalog, access=None):
