@@ -179,15 +179,17 @@ def in_process(hq, mix, conc: int) -> dict:
 
 def summarize(run: dict) -> dict:
     by_route: dict[str, list[float]] = {}
-    errors, torn = [], 0
-    for _, route, status, ms, value, text in run["results"]:
+    errors, torn, errors_torn = [], 0, []
+    for i, route, status, ms, value, text in run["results"]:
         by_route.setdefault(route, []).append(ms)
         if status != 200:
             errors.append(f"{route}: {status} {text}")
         elif route == "torn" and value:
             torn += 1
+            errors_torn.append(f"#{i} returned {value}")
     return {"routes": {r: (percentile(v, 50), percentile(v, 99), len(v)) for r, v in by_route.items()},
-            "errors": errors, "torn": torn, "seconds": run["seconds"], "count": len(run["results"])}
+            "errors": errors, "torn": torn, "torn_at": errors_torn, "seconds": run["seconds"],
+            "count": len(run["results"])}
 
 
 def load_test(catalog: Path, n: int) -> tuple[dict, dict, int]:
@@ -318,6 +320,10 @@ def main() -> None:
                   f"{warm['breakdown']['locate']:.0f} ms, an `ask` request {warm['breakdown']['ask']:.0f} ms (p50), "
                   f"an empty request (`GET /v1/health`) {warm['breakdown']['health']:.0f} ms (p50): the machine's "
                   "latency to wake a process, which a loaded machine makes large."]
+    for name, run in (("HTTP", remote), ("in-process", local)):
+        if run["torn_at"]:
+            lines += ["", f"Torn snapshot checks ({name}; the request numbers of the mix, whose SQL says which "
+                          "check): " + ", ".join(run["torn_at"][:10])]
     if remote["errors"] or local["errors"]:
         lines += ["", "Errors (first 5): " + "; ".join((remote["errors"] + local["errors"])[:5])]
     body = "\n".join(lines)
