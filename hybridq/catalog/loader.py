@@ -89,12 +89,22 @@ def load_yaml(text: str, file: str) -> tuple[Located | None, list[Issue]]:
                 rule="yaml_syntax",
             )
         ]
+    except RecursionError:
+        return None, [Issue("error", "", "the catalog is nested too deeply to read", file=file, rule="yaml_syntax",
+                            hint="a catalog nests a few levels: check for a runaway list or mapping")]
     located = Located(data=None, file=file)
     issues: list[Issue] = []
     if root is None:
         located.data = {}
         return located, issues
-    located.data = _Builder(located, issues).build(root, ())
+    try:
+        located.data = _Builder(located, issues).build(root, ())
+    except _TooLarge as exc:
+        return None, [Issue("error", format_path(exc.path), str(exc), file=file, line=exc.line, rule="yaml_syntax",
+                            hint="YAML aliases (*name) repeat what they name: a few of them nested can expand "
+                                 "without bound; write the values out")]
+    except RecursionError:
+        return None, [Issue("error", "", "the catalog is nested too deeply to read", file=file, rule="yaml_syntax")]
     return located, issues
 
 
@@ -111,21 +121,45 @@ def load_file(path: str | Path) -> tuple[Located | None, list[Issue]]:
     return load_yaml(text, str(path))
 
 
+MAX_VALUES = 200_000  # values in a catalog once aliases are expanded (acme has about 2,000)
+MAX_DEPTH = 64
+
+
+class _TooLarge(Exception):
+    def __init__(self, message: str, path: PathKey, line: int):
+        super().__init__(message)
+        self.path, self.line = path, line
+
+
 class _Builder:
-    """Turns a composed YAML node tree into plain data, recording lines as it goes."""
+    """Turns a composed YAML node tree into plain data, recording lines as it goes.
+
+    Aliases make the tree a graph: what they expand to is bounded (MAX_VALUES values, MAX_DEPTH
+    levels), so a small file cannot expand to gigabytes."""
 
     def __init__(self, located: Located, issues: list[Issue]):
         self.located = located
         self.issues = issues
         self.scalars = yaml.SafeLoader("")
+        self.count = 0
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES or len(path) > MAX_DEPTH:
+            what = (f"the catalog expands to more than {MAX_VALUES:,} values" if self.count > MAX_VALUES
+                    else f"the catalog nests more than {MAX_DEPTH} levels deep")
+            raise _TooLarge(what, path, node.start_mark.line + 1)
         self.located.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node)
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError as exc:  # an integer of thousands of digits
+            self.issues.append(Issue("error", format_path(path), f"value cannot be read: {str(exc).split(';')[0]}",
+                                     file=self.located.file, line=node.start_mark.line + 1, rule="yaml_syntax"))
+            return None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict:
         out: dict = {}

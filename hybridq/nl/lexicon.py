@@ -134,10 +134,12 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
     _add_terms(lex, table_words)
     _add_rankings(lex)
     lex.english = english_words(catalog.embedding.model, catalog.base_dir)
-    for table, column, value in values or []:
-        if table in catalog.tables and value and len(value) <= 60:
+    # a column the catalog does not show (hidden from a role) gives no words
+    values = [(t, c, v) for t, c, v in values or [] if t in catalog.tables and catalog.tables[t].find_column(c)]
+    for table, column, value in values:
+        if value and len(value) <= 60:
             lex.add(value, Element("value", table=table, column=column, value=value), INDEXED_VALUE)
-    _add_name_starts(lex, values or [])
+    _add_name_starts(lex, values)
     for key, elements in list(lex.phrases.items()):  # "Japanese customers" names the value JAPAN
         for adjective in DEMONYMS.get(" ".join(key), ()):
             for e in elements:

@@ -14,6 +14,15 @@ from hybridq.refresh.sources.base import RowIssue
 from hybridq.store.duck import quote, rows_table
 
 _names = itertools.count()
+DUPLICATE = "duplicate primary key"  # the start of the message of a row left out for its key
+
+
+def duplicate_in_read(key, first: str) -> str:
+    return f"{DUPLICATE} {key} (first seen at {first}); this row is quarantined, not loaded"
+
+
+def duplicate_of_stored(key, other: str) -> str:
+    return f"{DUPLICATE} {key}: already loaded from {other}; this row is quarantined, not loaded"
 
 
 @dataclass
@@ -59,14 +68,12 @@ def _small_diff(con, table: str, key: str, columns: list[str], incoming: pa.Tabl
         if k in first:
             f, ln = first[k]
             where = f + (f":{ln}" if ln else "")
-            issues.append(RowIssue(files[i], lines[i], str(k),
-                                   f"duplicate primary key {k} (first seen at {where}); this row is skipped"))
+            issues.append(RowIssue(files[i], lines[i], str(k), duplicate_in_read(k, where)))
             continue
         first[k] = (files[i], lines[i])
         old = by_key.get(k)
         if old is not None and old[0] not in in_scope:
-            issues.append(RowIssue(files[i], lines[i], str(k),
-                                   f"duplicate primary key {k}: already loaded from {old[0]}; this row is skipped"))
+            issues.append(RowIssue(files[i], lines[i], str(k), duplicate_of_stored(k, old[0])))
             continue
         if old is None or old[1] != hashes[i] or old[0] != files[i]:
             take.append(i)
@@ -133,9 +140,9 @@ def diff_rows(con: duckdb.DuckDBPyConnection, table: str, keys: list[str], colum
             key = key_text(row, keys)
             if row["_rn"] > 1:
                 first = row["_first_file"] + (f":{row['_first_line']}" if row["_first_line"] else "")
-                msg = f"duplicate primary key {key} (first seen at {first}); this row is skipped"
+                msg = duplicate_in_read(key, first)
             else:
-                msg = f"duplicate primary key {key}: already loaded from {row['_other_file']}; this row is skipped"
+                msg = duplicate_of_stored(key, row["_other_file"])
             issues.append(RowIssue(row["_file"], row["_line"], key, msg))
         kept = ranked.filter(pc.invert(pc.or_(dup, conflict))).select([*columns, "_file", "_hash"])
         con.register(clean, kept)

@@ -8,7 +8,7 @@ embedded once.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -37,6 +37,7 @@ class ColumnChanges:
     only_new_rows: bool = False  # every replaced row is new: no old chunks to remove
     embedded: int = 0
     reused: int = 0
+    from_cache: list[str] = field(default_factory=list)  # hashes whose vectors came from the vector cache
 
     @property
     def any(self) -> bool:

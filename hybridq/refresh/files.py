@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hybridq.refresh.paths import expand
+from hybridq.refresh.paths import expand, watch_root
+
+OUTSIDE = "links outside the source's folder"  # the start of the message of a skipped link
 
 
 @dataclass(frozen=True)
@@ -58,21 +61,59 @@ def full_path(base_dir: Path, shown: str) -> str:
     return shown if os.path.isabs(shown) else os.path.join(base_dir, shown)
 
 
-def scan(base_dir: Path, pattern: str) -> list[FileState]:
-    """States of every file the source's path, glob or template names."""
-    return stat_files(base_dir, display_paths(base_dir, expand(base_dir, pattern)))
+@dataclass(frozen=True)
+class Outside:
+    """A file of a source whose real path is outside the source's folder (through a link): not read."""
+
+    path: str
+    target: str
+
+    def message(self, root: str) -> str:
+        return (f"{OUTSIDE} {root}: it is {self.target}; not read "
+                "(set follow_symlinks: true on the source to read such files)")
 
 
-def stat_files(base_dir: Path, shown: list[str]) -> list[FileState]:
-    """States of the given files that exist (the others count as removed)."""
-    out = []
+def source_root(base_dir: Path, pattern: str) -> str:
+    """The real path of the folder a source's files must stay in."""
+    return os.path.realpath(watch_root(base_dir, pattern))
+
+
+def scan(base_dir: Path, pattern: str, *, follow_symlinks: bool = True) -> list[FileState]:
+    """States of every file the source's path, glob or template names (without the files that
+    lead outside the source's folder, unless `follow_symlinks`)."""
+    return scan_source(base_dir, pattern, follow_symlinks=follow_symlinks)[0]
+
+
+def scan_source(base_dir: Path, pattern: str, *, follow_symlinks: bool) -> tuple[list[FileState], list[Outside]]:
+    """(states of the source's files, the files skipped because they lead outside its folder)."""
+    root = None if follow_symlinks else source_root(base_dir, pattern)
+    return stat_files(base_dir, display_paths(base_dir, expand(base_dir, pattern)), root)
+
+
+def stat_files(base_dir: Path, shown: list[str], root: str | None = None) -> tuple[list[FileState], list[Outside]]:
+    """States of the given files that exist (the others count as removed); with `root`, files whose
+    real path is outside that folder are set apart instead (a link to /etc/passwd in a document
+    folder is not a document)."""
+    out, outside = [], []
+    inside = root + os.sep if root is not None and root != os.sep else root
     for path in shown:
+        full = full_path(base_dir, path)
         try:
-            st = os.stat(full_path(base_dir, path))
-        except FileNotFoundError:  # removed since it was listed
+            st = os.lstat(full)
+            if stat.S_ISLNK(st.st_mode):
+                if root is not None:
+                    target = os.path.realpath(full)
+                    if not target.startswith(inside):
+                        outside.append(Outside(path, target))
+                        continue
+                st = os.stat(full)
+        except FileNotFoundError:  # removed since it was listed (or a dangling link)
+            continue
+        if root is not None and not os.path.abspath(full).startswith(inside):  # its folder leads outside
+            outside.append(Outside(path, os.path.realpath(full)))
             continue
         out.append(FileState(path, st.st_mtime_ns, st.st_size))
-    return out
+    return out, outside
 
 
 def content_hash(path: str) -> str:
@@ -80,8 +121,13 @@ def content_hash(path: str) -> str:
         return hashlib.file_digest(f, lambda: hashlib.blake2b(digest_size=16)).hexdigest()
 
 
-def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileState]) -> FileChanges:
-    """Compare by (path, mtime, size) first; hash only files whose stat changed."""
+def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileState], *,
+            complete: bool = False) -> FileChanges:
+    """Compare by (path, mtime, size) first; hash only files whose stat changed.
+
+    With `complete` (`current` is every file of the source), a stored file missing from `current`
+    is removed even if it is still on disk: the source no longer names it (its path changed, or
+    it became a link leading outside)."""
     changed, touched, unchanged = [], [], []
     for state in current:
         old = stored.get(state.path)
@@ -98,5 +144,5 @@ def compare(base_dir: Path, current: list[FileState], stored: dict[str, FileStat
         else:
             changed.append(state)
     seen = {s.path for s in current}
-    removed = [p for p in stored if p not in seen and not os.path.exists(full_path(base_dir, p))]
+    removed = [p for p in stored if p not in seen and (complete or not os.path.exists(full_path(base_dir, p)))]
     return FileChanges(changed, touched, removed, unchanged)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass, field
 
+from hybridq.refresh.diff import DUPLICATE
 from hybridq.refresh.sources.base import RowIssue
+
+
+def problems(issues: list[RowIssue]) -> str:
+    """'2 duplicate row(s) quarantined, 1 problem(s)': rows left out for their key are counted apart,
+    since they change counts against the source."""
+    duplicates = sum(1 for i in issues if i.message.startswith(DUPLICATE))
+    parts = [f"{duplicates} duplicate row(s) quarantined"] if duplicates else []
+    if len(issues) > duplicates:
+        parts.append(f"{len(issues) - duplicates} problem(s)")
+    return ", ".join(parts)
 
 
 @dataclass
@@ -30,7 +41,7 @@ class TableReport:
         if self.chunks_embedded or self.chunks_reused:
             parts.append(f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused")
         if self.issues:
-            parts.append(f"{len(self.issues)} problem(s)")
+            parts.append(problems(self.issues))
         return f"{self.table}: " + ", ".join(parts)
 
 
@@ -40,6 +51,7 @@ class RefreshReport:
     seconds: float = 0.0
     refresh_id: int | None = None
     tables: dict[str, TableReport] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)  # tables no longer in the catalog -> rows they held
 
     @property
     def changed(self) -> bool:
@@ -64,10 +76,13 @@ class RefreshReport:
         for name, t in d.get("tables", {}).items():
             issues = [RowIssue(**i) for i in t.pop("issues", [])]
             tables[name] = TableReport(**t, issues=issues)
-        return cls(dt.datetime.fromisoformat(d["started_at"]), d.get("seconds", 0.0), d.get("refresh_id"), tables)
+        return cls(dt.datetime.fromisoformat(d["started_at"]), d.get("seconds", 0.0), d.get("refresh_id"), tables,
+                   dict(d.get("removed") or {}))
 
     def summary(self) -> str:
+        removed = [f"{t}: removed from the store (no longer in the catalog; {n:,} rows)" for t, n in self.removed.items()]
         if not self.changed:
-            return "no changes" + (f"; {len(self.issues)} problem(s)" if self.issues else "")
+            issues = [i for _, i in self.issues]
+            return "; ".join(removed + ["no changes" + (f"; {problems(issues)}" if issues else "")])
         changed = [t.summary() for t in self.tables.values() if t.changed or t.issues]
-        return "; ".join(changed) + f" ({self.seconds * 1000:.0f} ms)"
+        return "; ".join(removed + changed) + f" ({self.seconds * 1000:.0f} ms)"

@@ -105,8 +105,10 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
                 [error_limit]).fetchall():
             where = (file or "") + (f":{line}" if line else "") + (f" (key {key})" if key else "")
             errors.setdefault(table, []).append(f"{where}: {message}")
+        loaded = store.table_states()
         for name, spec in catalog.tables.items():
-            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
+            # a table the store does not have yet has no rows (reading never creates it)
+            rows = cur.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0] if loaded[name] != "missing" else 0
             source = catalog.sources[spec.source]
             if not source.reads_files:
                 out.append(_source_status(store, name, spec, source, recorded.get(name, (None, None))[1], rows,
@@ -115,7 +117,7 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
             known = stored_files.get(name, {})
             now = dt.datetime.now().timestamp()
             pending, oldest = 0, None
-            current = scan(catalog.base_dir, source.path)
+            current = scan(catalog.base_dir, source.path, follow_symlinks=source.follow_symlinks)
             for state in current:
                 if known.get(state.path) != (state.mtime_ns, state.size):
                     pending += 1
@@ -127,7 +129,7 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
             out.append(TableStatus(
                 name, spec.source, source.kind, recorded.get(name, (None, None))[1], rows, chunks.get(name, {}),
                 errors.get(name, []), len(current), pending, lag if pending else 0.0,
-                error_counts.get(name, 0), source.refresh.mode))
+                error_counts.get(name, 0), source.live_mode))
     return out
 
 
@@ -138,5 +140,5 @@ def _source_status(store: Store, name: str, spec, source, refreshed_at, rows: in
 
     health = store.live_sources.get(name, {}).get("health") or SourceHealth()
     return TableStatus(name, spec.source, source.kind, refreshed_at, rows, chunks, errors, 0, 0, health.lag_seconds,
-                       error_count, source.refresh.mode, health.capture, health.detail,
+                       error_count, source.live_mode, health.capture, health.detail,
                        health.last_success or refreshed_at, health.last_error, health.last_error_at, health.lag_bytes)

@@ -2,8 +2,15 @@
 
 Events are grouped with a short debounce (the sources' `refresh.debounce_ms`, not the watcher
 library's default of more than a second), mapped to the tables whose source names the file, and
-applied by a refresh limited to those files. Sources with `refresh.mode: poll` are refreshed on
-their interval; `manual` sources only by an explicit refresh.
+applied by a refresh limited to those files. Every source that reads files (and SQLite databases)
+is watched unless its catalog entry says `refresh: {mode: manual}` (refreshed only when asked) or
+`mode: poll` (refreshed every `interval_seconds`); PostgreSQL sources with `mode: stream` are
+followed by logical replication, and other non-file sources are refreshed when asked or polled.
+
+Folders move: a folder moved into or out of a source's folder brings or takes files no event
+names one by one, and a watched folder that is moved away (or replaced) takes the file watch with
+it. Either way the tables concerned are read again whole (a rescan), and in the second case the
+watch starts again on the folders as they are now.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import Callable
 
 import watchfiles
 
+from hybridq.errors import HybridqError
 from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
 
 MAINTAIN_AFTER_WRITES = 20
@@ -35,17 +43,25 @@ class Watcher:
         self.watched: dict[str, object] = {}  # table -> matcher of its source's files
         self.polled: dict[str, float] = {}  # table -> interval
         self.streamed: list[str] = []  # PostgreSQL tables followed by logical replication
-        roots: set[Path] = set()
+        self.folders: dict[str, str] = {}  # table -> its source's folder (what holds every file it names)
+        self.depths: dict[str, int | None] = {}  # table -> folder levels its files sit below that folder (None: any)
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
-            if source.refresh.mode == "stream":
+            mode = source.live_mode
+            if mode == "stream":
                 self.streamed.append(table)
-            elif source.refresh.mode == "watch":
+            elif mode == "watch":
                 self.watched[table] = _matcher(catalog.base_dir, source.path, sqlite=source.kind == "sqlite")
-                roots.add(watch_root(catalog.base_dir, source.path))
-            elif source.refresh.mode == "poll":
+                self.folders[table] = os.path.normpath(watch_root(catalog.base_dir, source.path))
+                self.depths[table] = _folder_levels(catalog.base_dir, source.path)
+            elif mode == "poll":
                 self.polled[table] = source.refresh.interval_seconds
-        self.roots = sorted(_existing(r) for r in roots)
+        if not self.watched and not self.polled and not self.streamed:
+            manual = sorted({spec.source for spec in catalog.tables.values()})
+            raise HybridqError("nothing to watch: every source is refresh: {mode: manual} "
+                               f"({', '.join(manual) or 'no sources'})",
+                               hint="remove 'mode: manual' from the sources to keep live, or set mode: poll")
+        self.roots = _roots(self.folders.values())
         modes = [catalog.sources[catalog.tables[t].source].refresh for t in self.watched]
         self.debounce = min((m.debounce_ms for m in modes), default=30)
         self.writes = 0
@@ -95,20 +111,31 @@ class Watcher:
             self.stop.wait()
             return
         announced = False
-        # step: a change is yielded once no other came for `step` ms (two steps after the write);
-        # rust_timeout: an empty yield at least every 200 ms, for readiness and maintenance
-        for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
-                                        step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
-                                        rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
-            if not announced and not warm_up.is_alive() and self._streams_ready():
-                announced = True
-                self.ready()
-            if changes:
-                self._apply(changes)
-                self.last_change = time.monotonic()
-            elif (self.writes >= MAINTAIN_AFTER_WRITES
-                  and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
-                self._maintain()
+        while not self.stop.is_set():
+            identities = {root: _identity(root) for root in self.roots}
+            # step: a change is yielded once no other came for `step` ms (two steps after the write);
+            # rust_timeout: an empty yield at least every 200 ms, for readiness, maintenance and a
+            # look at whether a watched folder moved
+            for changes in watchfiles.watch(*self.roots, watch_filter=None, debounce=max(self.debounce, 1),
+                                            step=max(1, min(5, self.debounce // 4)), stop_event=self.stop,
+                                            rust_timeout=200, yield_on_timeout=True, raise_interrupt=True):
+                if not announced and not warm_up.is_alive() and self._streams_ready():
+                    announced = True
+                    self.ready()
+                if changes:
+                    self._apply(changes)
+                    self.last_change = time.monotonic()
+                elif (self.writes >= MAINTAIN_AFTER_WRITES
+                      and time.monotonic() - self.last_change >= MAINTAIN_WHEN_IDLE_SECONDS):
+                    self._maintain()
+                if any(_identity(root) != known for root, known in identities.items()) or \
+                        _roots(self.folders.values()) != self.roots:
+                    break  # a watched folder moved away or came back: watch the folders as they are now
+            else:
+                return  # stopped
+            self.roots = _roots(self.folders.values())
+            self.log(f"{_now()} a watched folder moved: watching {', '.join(map(str, self.roots))} again")
+            self._rescan(sorted(self.watched))
 
     def _warm_up(self) -> None:
         """The owner keeps the model loaded: the first change or query should not wait for it."""
@@ -120,10 +147,19 @@ class Watcher:
 
     def _apply(self, changes: set) -> None:
         paths: dict[str, list[str]] = {}
-        for _change, path in changes:
+        rescan: set[str] = set()
+        for change, path in changes:
+            matched = False
             for table, matches in self.watched.items():
                 if matches(path):
                     paths.setdefault(table, []).append(path)
+                    matched = True
+            if not matched:
+                rescan |= self._moved_folder(change, path)
+        for table in rescan:
+            paths.pop(table, None)
+        if rescan:
+            self._rescan(sorted(rescan))
         if not paths:
             return
         try:
@@ -136,6 +172,49 @@ class Watcher:
             files = sorted({os.path.relpath(p, self.session.catalog.base_dir) for ps in paths.values() for p in ps})
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
             self.log(f"{_now()} {report.summary()} [{shown}]")
+        for source, issue in report.issues:
+            self.log(f"{_now()} {source}: {issue.format()}")
+
+    def _moved_folder(self, change, path: str) -> set[str]:
+        """Tables to read again whole for an event on something that is not one of their files: a
+        folder that came into their folder (its files bring no events of their own), or went out
+        of it while holding files the store read."""
+        path = os.path.normpath(path)
+        if path.startswith(str(self.session.store.directory) + os.sep):
+            return set()  # the store's own files (when it sits in a source's folder)
+        out = set()
+        for table, folder in self.folders.items():
+            if path.startswith(folder + os.sep):
+                levels = self.depths[table]
+                if levels is not None and path[len(folder) + 1:].count(os.sep) + 1 > levels:
+                    continue  # deeper than the source's files can be
+            elif not (folder.startswith(path + os.sep) or path == folder):
+                continue
+            if change != watchfiles.Change.deleted:
+                if os.path.isdir(path):
+                    out.add(table)
+            elif self._holds_stored_files(table, path):
+                out.add(table)
+        return out
+
+    def _holds_stored_files(self, table: str, folder: str) -> bool:
+        base = self.session.catalog.base_dir
+        shown = os.path.relpath(folder, base) if folder.startswith(str(base) + os.sep) else folder
+        cursor = self.session.store.cursor()
+        return bool(cursor.execute("SELECT count(*) FROM (SELECT 1 FROM _hq.files WHERE table_name = ? AND "
+                                   "starts_with(path, ?) LIMIT 1)", [table, shown.replace(os.sep, "/") + "/"])
+                    .fetchall()[0][0])
+
+    def _rescan(self, tables: list[str]) -> None:
+        """Read these tables' sources again whole (files came or went without events of their own)."""
+        try:
+            report = self.session.refresh(tables)
+        except Exception as exc:  # keep watching; the problem is reported and the next change retries
+            self.log(f"{_now()} refresh failed: {exc}")
+            return
+        if report.changed:
+            self.writes += 1
+            self.log(f"{_now()} {report.summary()} [rescan of {', '.join(tables)}]")
         for source, issue in report.issues:
             self.log(f"{_now()} {source}: {issue.format()}")
 
@@ -184,6 +263,32 @@ def _existing(path: Path) -> Path:
     while not path.exists() and path.parent != path:
         path = path.parent
     return path
+
+
+def _now() -> str:
+    return datetime.now().strftime("%H:%M:%S.%f")[:-3]
+
+
+def _folder_levels(base_dir: Path, pattern: str) -> int | None:
+    """How many folder levels below the source's folder can hold its files (None: any, with **)."""
+    if not is_pattern(pattern):
+        return 0
+    rest = split_pattern(base_dir, pattern)[1]
+    return None if "**" in rest else rest.count("/")
+
+
+def _roots(folders) -> list[Path]:
+    """The folders to watch: each source's folder, or its nearest existing parent."""
+    return sorted({_existing(Path(f)) for f in folders})
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which folder a path is now (a folder moved away and another put in its place differ)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 def _now() -> str:

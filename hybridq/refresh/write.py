@@ -17,7 +17,7 @@ from hybridq.catalog.rules.context import is_text_type
 from hybridq.refresh.diff import RowChanges
 from hybridq.refresh.embed_stage import ColumnChanges
 from hybridq.refresh.external import record_source_state
-from hybridq.refresh.files import FileChanges
+from hybridq.refresh.files import OUTSIDE, FileChanges
 from hybridq.refresh.sources.base import RowIssue
 from hybridq.store.duck import chunks_table, get_meta, one, quote, rows_table, set_meta, table_exists
 from hybridq.store.lance_store import chunk_schema, key_filter, lance_column, literal
@@ -40,6 +40,9 @@ class TableWrite:
     failed: set[str]
     extra_read: set[str] = field(default_factory=set)  # unchanged files read again (see Refresher.fetch)
     record: object | None = None  # non-file sources: position and problems replaced (external.Record)
+    definition: str | None = None  # the source's new definition, recorded when it changed
+    links: list[RowIssue] = field(default_factory=list)  # files skipped as links leading outside the source
+    links_scope: list[str] | None = None  # the files links were looked for among (None: all of them)
 
 
 def lance_delete_filter(changes: ColumnChanges) -> str | None:
@@ -75,8 +78,10 @@ def write_lance(store: Store, columns: list[ColumnChanges], dim: int) -> dict[tu
 
 
 def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnChanges],
-                 versions: dict[tuple[str, str], int], started_at: dt.datetime, *, full: bool = True) -> int:
-    """Apply every change in one transaction; returns the new refresh id.
+                 versions: dict[tuple[str, str], int], started_at: dt.datetime, *, full: bool = True) -> int | None:
+    """Apply every change in one transaction; returns the new refresh id, or None when no row and
+    no vector changed (only file states, a source's definition or its problems were recorded: a
+    file touched without a change in content is no refresh).
 
     A `full` refresh re-derives the values index of changed tables; a live (file-limited) one
     only adds the values its rows bring.
@@ -99,6 +104,7 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
                 if not full:
                     _index_new_values(store, tw.table, upserts, tw.rows.upserts)
         for changes in columns:
+            store.forget_cached_vectors(store.catalog.embedding.model, changes.from_cache)
             if changes.any:
                 _apply_chunk_index(store, changes, register)
                 con.execute(
@@ -111,6 +117,9 @@ def write_duckdb(store: Store, tables: list[TableWrite], columns: list[ColumnCha
             _record_source(store, tw, now)
             if full and tw.rows is not None and tw.rows.any:
                 _index_values(store, tw.table)
+        if not any(tw.rows is not None and tw.rows.any for tw in tables) and not any(c.any for c in columns):
+            con.execute("COMMIT")
+            return None
         totals = [sum(getattr(tw.rows, a) if tw.rows else 0 for tw in tables) for a in ("inserted", "updated", "deleted")]
         refresh_id = con.execute(
             "INSERT INTO _hq.refreshes SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM _hq.refreshes "
@@ -200,12 +209,21 @@ def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
         con.execute("DELETE FROM _hq.errors WHERE table_name = ? AND (file IS NULL OR file IN "
                     "(SELECT unnest(?::VARCHAR[])))", [tw.table, reread])
         store.errors_changed(tw.table)
-    if tw.issues:
+    if store.has_errors(tw.table):  # the links looked at are recorded anew
+        con.execute("DELETE FROM _hq.errors WHERE table_name = ? AND starts_with(message, ?) AND "
+                    "(? OR file IN (SELECT unnest(?::VARCHAR[])))",
+                    [tw.table, OUTSIDE, tw.links_scope is None, tw.links_scope or []])
+    issues = tw.issues + tw.links
+    if issues:
         con.executemany("INSERT INTO _hq.errors VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [[tw.table, tw.source, i.file, i.line, i.key, i.message, now] for i in tw.issues])
+                        [[tw.table, tw.source, i.file, i.line, i.key, i.message, now] for i in issues])
         store.errors_changed(tw.table)
-    con.execute("INSERT OR REPLACE INTO _hq.sources VALUES (?, ?, ?, NULL, NULL, NULL, NULL)",
-                [tw.table, tw.source, now])
+    if tw.definition is not None:
+        set_meta(con, f"source:{tw.table}", tw.definition)
+    # when the source last changed the store: not moved by a touched file or a new problem alone
+    changed = tw.rows is not None and tw.rows.any
+    con.execute(f"INSERT {'OR REPLACE' if changed else 'OR IGNORE'} INTO _hq.sources "
+                "VALUES (?, ?, ?, NULL, NULL, NULL, NULL)", [tw.table, tw.source, now])
 
 
 # Which columns' values are indexed, and how many: stores indexed under another policy are indexed again.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,9 @@ import pyarrow as pa
 from hybridq.errors import StoreError
 
 FORMAT_VERSION = "1"
+# A store's DuckDB memory cap unless connect(memory_limit=...) or HYBRIDQ_MEMORY_LIMIT says otherwise:
+# DuckDB's own default (80% of the machine) lets one query starve the process that serves everyone.
+DEFAULT_MEMORY_LIMIT = "2GB"
 
 INTERNAL_SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS _hq;
@@ -18,7 +22,6 @@ CREATE TABLE IF NOT EXISTS _hq.meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS _hq.vectors (
     table_name VARCHAR, column_name VARCHAR, lance_name VARCHAR, version BIGINT,
     fingerprint VARCHAR, model VARCHAR, chunks BIGINT, PRIMARY KEY (table_name, column_name));
--- What each source file looked like when it was last read.
 -- What each source file looked like when it was last read (keyed by the table it fills).
 CREATE TABLE IF NOT EXISTS _hq.files (
     table_name VARCHAR, path VARCHAR, mtime_ns BIGINT, size BIGINT, content_hash VARCHAR,
@@ -44,6 +47,9 @@ CREATE TABLE IF NOT EXISTS _hq.alert_state (
 CREATE TABLE IF NOT EXISTS _hq.alert_rows (alert VARCHAR, key VARCHAR, row_json VARCHAR);
 CREATE TABLE IF NOT EXISTS _hq.alert_outbox (
     id VARCHAR PRIMARY KEY, alert VARCHAR, target VARCHAR, payload VARCHAR, created_at TIMESTAMP);
+-- Vectors of dropped tables and columns, by model and chunk text hash: text that comes back is not
+-- embedded again.
+CREATE TABLE IF NOT EXISTS _hq.vector_cache (model VARCHAR, hash VARCHAR, vector FLOAT[], PRIMARY KEY (model, hash));
 -- Distinct values of low-cardinality text columns, for linking words of questions to columns.
 CREATE TABLE IF NOT EXISTS _hq.values_index (
     table_name VARCHAR, column_name VARCHAR, value VARCHAR, count BIGINT);
@@ -68,12 +74,12 @@ def open_database(path: Path, *, memory_limit: str | None = None, threads: int |
     """Open (or create) the store's DuckDB file with query-safe settings.
 
     External access is off and the configuration is locked: nothing run through this database can
-    read or write files or reach the network. Sources are read by a separate in-memory database.
+    read or write files or reach the network, and a name that is no table is never looked up among
+    the caller's Python variables. Sources are read by a separate in-memory database.
     """
     config = {"enable_external_access": "false", "autoinstall_known_extensions": "false",
-              "autoload_known_extensions": "false"}
-    if memory_limit:
-        config["memory_limit"] = memory_limit
+              "autoload_known_extensions": "false", "python_enable_replacements": "false"}
+    config["memory_limit"] = memory_limit or os.environ.get("HYBRIDQ_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
     if threads:
         config["threads"] = str(threads)
     try:

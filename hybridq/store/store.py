@@ -10,58 +10,36 @@ the previous pair, which the next refresh repairs (see `repair`).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
+import os
 import threading
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Callable, Iterator
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from hybridq.catalog.model import Catalog, Table
+from hybridq.snapshot import SnapshotStamp
 from hybridq.store.cache import VectorCache
 from hybridq.store.duck import (
     arrow_type_of,
     chunks_table,
     get_meta,
+    one,
     open_database,
     quote,
     rows_table,
     set_meta,
-    table_exists,
 )
-from hybridq.store.lance_store import LanceStore
+from hybridq.store.lance_store import VECTOR, LanceStore
 
 DB_FILE = "hybridq.duckdb"
 LANCE_DIR = "lance"
 COMPACT_TARGET_ROWS = 65_536
 MAX_INDEX_SEGMENTS = 8
-
-
-@dataclass(frozen=True)
-class SnapshotStamp:
-    """Which state an answer was computed on: the refresh that produced it and the Lance versions."""
-
-    refresh_id: int | None
-    committed_at: dt.datetime | None
-    lance_versions: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        when = self.committed_at.isoformat(sep=" ", timespec="seconds") if self.committed_at else "never refreshed"
-        return f"refresh #{self.refresh_id or 0} at {when}"
-
-    def to_dict(self) -> dict:
-        return {"refresh_id": self.refresh_id,
-                "committed_at": self.committed_at.isoformat() if self.committed_at else None,
-                "lance_versions": {f"{t}.{c}": v for (t, c), v in self.lance_versions.items()}}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SnapshotStamp":
-        return cls(d.get("refresh_id"),
-                   dt.datetime.fromisoformat(d["committed_at"]) if d.get("committed_at") else None,
-                   {tuple(k.split(".", 1)): v for k, v in (d.get("lance_versions") or {}).items()})
 
 
 @dataclass
@@ -99,9 +77,12 @@ class Store:
     def __init__(self, catalog: Catalog, *, memory_limit: str | None = None, threads: int | None = None):
         self.catalog = catalog
         self.directory = catalog.store_dir
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.db = open_database(self.directory / DB_FILE, memory_limit=memory_limit, threads=threads)
-        self.lance = LanceStore(self.directory / LANCE_DIR)
+        with private_files():
+            if not self.directory.exists():
+                self.directory.parent.mkdir(parents=True, exist_ok=True)
+                self.directory.mkdir(mode=0o700, exist_ok=True)
+            self.db = open_database(self.directory / DB_FILE, memory_limit=memory_limit, threads=threads)
+            self.lance = LanceStore(self.directory / LANCE_DIR)
         self.write_lock = threading.RLock()
         self.vectors = VectorCache(self)
         self._key_types: dict[str, list[pa.Field]] = {}
@@ -116,8 +97,9 @@ class Store:
         self._repair_due = True
         self._rebuild: set[tuple[str, str]] = set()
         self.live_sources: dict[str, dict] = {}  # per table: open connections of non-file sources (refresh/external.py)
-        with self.write_lock:
-            self.sync_schema()
+        self._schema_synced = False
+        self._table_states: dict[str, str] | None = None
+        self._vector_cache_empty: bool | None = None
 
     def scratch(self) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB that may read files: sources are read here, never in the store's
@@ -137,19 +119,51 @@ class Store:
             ]
         return self._key_types[table]
 
-    def sync_schema(self) -> None:
-        """Create missing tables; reset tables and semantic columns whose definition changed."""
+    def table_states(self) -> dict[str, str]:
+        """Catalog table -> 'ok', 'missing' (not in the store yet) or 'changed' (its columns or key
+        differ from the catalog's): only a refresh brings the store in line (reading never writes)."""
+        if self._table_states is None:
+            stored = {r[0]: r[1] for r in self.cursor().execute(
+                "SELECT substr(key, 7), value FROM _hq.meta WHERE key LIKE 'table:%'").fetchall()}
+            present = {r[0] for r in self.cursor().execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+            states = {}
+            for name, spec in self.catalog.tables.items():
+                fingerprint = table_fingerprint(spec, self.catalog.sources[spec.source].kind)
+                states[name] = ("missing" if name not in present or name not in stored
+                                else "ok" if stored[name] == fingerprint else "changed")
+            self._table_states = states
+        return self._table_states
+
+    def sync_schema(self, log: Callable[[str], None] = lambda line: None) -> dict[str, int]:
+        """Create missing tables, reset tables whose definition changed, and remove the tables the
+        catalog no longer has (said through `log` first); removed table -> rows it held.
+
+        Only a refresh calls this (once per store opened): a reading session never changes the
+        store, whatever catalog it was given. The vectors of what is dropped stay in the vector
+        cache, so putting a table back embeds nothing."""
+        if self._schema_synced:
+            return {}
+        removed: dict[str, int] = {}
+        states = self.table_states()
         for name, spec in self.catalog.tables.items():
-            fingerprint = table_fingerprint(spec, self.catalog.sources[spec.source].kind)
-            if not table_exists(self.db, "main", name) or get_meta(self.db, f"table:{name}") != fingerprint:
+            if states[name] != "ok":
+                if states[name] == "changed":
+                    log(f"table {name} changed in the catalog: reloading it from its source")
                 self._create_table(name, spec)
-                set_meta(self.db, f"table:{name}", fingerprint)
+                set_meta(self.db, f"table:{name}", table_fingerprint(spec, self.catalog.sources[spec.source].kind))
         known = set(self.catalog.tables)
         for (name,) in self.db.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
         ).fetchall():
             if name not in known and get_meta(self.db, f"table:{name}") is not None:
+                rows = one(self.db, f"SELECT count(*) FROM {quote(name)}")[0]
+                log(f"table {name} is no longer in the catalog: removing it from the store ({rows:,} rows; "
+                    "its vectors stay cached, so putting it back embeds nothing)")
                 self._drop_table(name)
+                removed[name] = rows
+        self._schema_synced, self._table_states = True, None
+        return removed
 
     def _create_table(self, name: str, spec: Table) -> None:
         self._drop_table(name)
@@ -169,13 +183,57 @@ class Store:
             [f"chunks__{name}__%"],
         ).fetchall():
             self.db.execute(f"DROP TABLE IF EXISTS _hq.{quote(tname)}")
-        for (lname,) in self.db.execute(
-            "SELECT lance_name FROM _hq.vectors WHERE table_name = ?", [name]
+        for (column,) in self.db.execute(
+            "SELECT column_name FROM _hq.vectors WHERE table_name = ?", [name]
         ).fetchall():
-            self.lance.drop(lname)
+            self.retire_vectors(name, column)
         for internal in ("vectors", "files", "errors", "sources", "values_index", "source_state"):
             self.db.execute(f"DELETE FROM _hq.{internal} WHERE table_name = ?", [name])
-        self.db.execute("DELETE FROM _hq.meta WHERE key = ?", [f"table:{name}"])
+        self.db.execute("DELETE FROM _hq.meta WHERE key = ? OR key = ?", [f"table:{name}", f"source:{name}"])
+
+    def retire_vectors(self, table: str, column: str) -> None:
+        """Keep a dropped column's vectors in the vector cache (by model and text hash), then drop
+        its Lance table: text that comes back later is not embedded again."""
+        entry = self.recorded_vectors().get((table, column))
+        if entry is None:
+            return
+        if self.lance.exists(entry.lance_name):
+            try:
+                dataset = self.lance.dataset(entry.lance_name, entry.version)
+                data = dataset.to_table(columns=["_hash", VECTOR])
+            except (OSError, ValueError):  # the recorded version is gone: nothing to keep
+                data = None
+            if data is not None and data.num_rows:
+                name = f"_hq_retired_{id(data)}"
+                self.db.register(name, data)
+                try:
+                    self.db.execute(
+                        f"INSERT OR IGNORE INTO _hq.vector_cache SELECT ?, _hash, CAST({VECTOR} AS FLOAT[]) FROM "
+                        f"(SELECT DISTINCT ON (_hash) * FROM {name})", [entry.model])
+                finally:
+                    self.db.unregister(name)
+                self._vector_cache_empty = False
+        self.lance.drop(entry.lance_name)
+        self.db.execute("DELETE FROM _hq.vectors WHERE table_name = ? AND column_name = ?", [table, column])
+
+    def cached_vectors(self, model: str, hashes: list[str]) -> dict:
+        """hash -> vector for the hashes the vector cache holds for `model` (vectors of dropped
+        tables and columns)."""
+        if self._vector_cache_empty is None:
+            self._vector_cache_empty = one(self.db, "SELECT count(*) FROM (FROM _hq.vector_cache LIMIT 1)")[0] == 0
+        if not hashes or self._vector_cache_empty:
+            return {}
+        rows = self.db.execute(
+            "SELECT hash, vector FROM _hq.vector_cache WHERE model = ? AND hash IN (SELECT unnest(?::VARCHAR[]))",
+            [model, sorted(set(hashes))]).fetchall()
+        return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+
+    def forget_cached_vectors(self, model: str, hashes: list[str]) -> None:
+        """Vectors back in a column leave the cache (the column holds them again)."""
+        if hashes:
+            self.db.execute("DELETE FROM _hq.vector_cache WHERE model = ? AND hash IN (SELECT unnest(?::VARCHAR[]))",
+                            [model, sorted(set(hashes))])
+            self._vector_cache_empty = None
 
     def column_fingerprint(self, table: str, column: str) -> str:
         spec = self.catalog.tables[table]
@@ -228,8 +286,7 @@ class Store:
         current = set(self.catalog.semantic_columns())
         for (table, column), entry in recorded.items():
             if (table, column) not in current:
-                self.lance.drop(entry.lance_name)
-                self.db.execute("DELETE FROM _hq.vectors WHERE table_name = ? AND column_name = ?", [table, column])
+                self.retire_vectors(table, column)
         self._rebuild, self._repair_due = rebuild, False
         self._stamp = None
         return set(rebuild)
@@ -321,7 +378,7 @@ class Store:
         from dataclasses import replace
 
         done = []
-        with self.write_lock:
+        with self.write_lock, private_files():
             rebuild = self.repair()
             for (table, column), entry in self.recorded_vectors().items():
                 if (table, column) in rebuild or not self.lance.exists(entry.lance_name):
@@ -364,6 +421,39 @@ class Store:
         if self._scratch is not None:
             with contextlib.suppress(Exception):
                 self._scratch.close()
+
+
+_umask_lock = threading.Lock()
+_umask_users = 0
+_umask_saved = 0
+
+
+@contextlib.contextmanager
+def private_files():
+    """Files and folders created meanwhile are readable by their user only (0600 / 0700): the
+    store's database, its write-ahead log and the Lance fragments of a refresh. The umask is the
+    process's, so it is set only while a store writes (not while a refresh reads and embeds),
+    and restored when none does."""
+    global _umask_users, _umask_saved
+    with _umask_lock:
+        if _umask_users == 0:
+            _umask_saved = os.umask(0o077)
+            os.umask(_umask_saved | 0o077)
+        _umask_users += 1
+    try:
+        yield
+    finally:
+        with _umask_lock:
+            _umask_users -= 1
+            if _umask_users == 0:
+                os.umask(_umask_saved)
+
+
+def make_private(directory) -> None:
+    """A store made before stores were private: its folder becomes its user's only."""
+    with contextlib.suppress(OSError):
+        if os.stat(directory).st_mode & 0o077:
+            os.chmod(directory, 0o700)
 
 
 def read_stamp(cursor: duckdb.DuckDBPyConnection) -> SnapshotStamp:

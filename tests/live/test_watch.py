@@ -16,19 +16,9 @@ from pathlib import Path
 import pytest
 
 import hybridq
-from live_project import make_project
+from live_project import make_project, wait_for
 
 HYBRIDQ = [sys.executable, "-m", "hybridq.cli"]
-
-
-def wait_for(predicate, timeout: float = 20.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):
@@ -64,6 +54,46 @@ def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):
         hq.close()
     assert any("docs:" in line and "zebra.md" in line for line in lines)
     assert all("\n" not in line for line in lines)
+
+
+def test_watch_follows_folders_that_move(tmp_path, embedder):
+    """A deletion made while the watched folder was moved away, the folder gone, a new folder in
+    its place: each time the store ends up as the files are, and status has nothing pending."""
+    catalog = make_project(tmp_path / "p", docs=6, seed=9)
+    docs, away = tmp_path / "p" / "docs", tmp_path / "p" / "away"
+    hq = hybridq.connect(catalog, embedder=embedder)
+    lines: list[str] = []
+    stop, ready = threading.Event(), threading.Event()
+
+    def ids():
+        return sorted(r[0] for r in hq.sql("SELECT doc_id FROM docs").rows)
+
+    def pending():
+        return next(s for s in hq.status() if s.table == "docs").pending_files
+
+    try:
+        hq.refresh()
+        everything = ids()
+        watcher = threading.Thread(target=hq.watch, kwargs={"log": lines.append, "stop": stop, "ready": ready.set},
+                                   daemon=True)
+        watcher.start()
+        assert ready.wait(30), "the watcher never said it was ready"
+        docs.rename(away)
+        (away / f"{everything[0]}.md").unlink()
+        away.rename(docs)
+        wait_for(lambda: ids() == everything[1:] and pending() == 0)
+        docs.rename(away)  # gone for good
+        wait_for(lambda: ids() == [] and pending() == 0)
+        docs.mkdir()  # a new folder in its place is watched
+        (docs / "fresh.md").write_text("---\ntitle: Fresh\nversion: 1\n---\nfresh text\n")
+        wait_for(lambda: ids() == ["fresh"] and pending() == 0)
+        (docs / "fresh.md").unlink()
+        wait_for(lambda: ids() == [])
+    finally:
+        stop.set()
+        time.sleep(0.3)
+        hq.close()
+    assert any("a watched folder moved" in line for line in lines)
 
 
 def test_other_processes_are_answered_by_the_watching_process(tmp_path):

@@ -202,3 +202,58 @@ def paragraphs(seed: int, n: int, words: tuple[int, int] = (120, 150)) -> list[s
         body = " ".join(rnd.choice(vocab) for _ in range(count))
         out.append(f"Section {seed} {i} {body}.")
     return out
+
+
+# -- a small project of a csv, a documents and a jsonl source, its catalog variants ----------------
+
+SHOP_CATALOG = """
+version: 1
+name: shop
+store: .store
+sources:
+  items: {{kind: csv, path: {items_path}{items_options}}}
+  docs:  {{kind: documents, path: "{docs_path}"{docs_options}}}
+  events: {{kind: jsonl, path: "data/events/*.jsonl", max_file_bytes: 8000}}
+tables:
+  items:
+    source: items
+    primary_key: id
+    columns:
+      id: INTEGER
+      name: VARCHAR
+{docs_table}  events:
+    source: events
+    primary_key: event_id
+    columns:
+      event_id: INTEGER
+      detail: VARCHAR
+"""
+
+DOCS_TABLE = """  docs:
+    source: docs
+    primary_key: doc_id
+    columns:
+      doc_id: VARCHAR
+      title: VARCHAR
+      body: {type: TEXT, semantic: true}
+"""
+
+TEXTS = {"a": "Refunds take two weeks and customers are unhappy about it.",
+         "b": "The dashboard is slow when the report has many columns.",
+         "c": "Single sign-on fails for new employees after the upgrade."}
+
+
+def shop_catalog(items_path="data/items.csv", docs_path="docs/{doc_id}.md", docs=True, items_options="",
+                 docs_options="") -> str:
+    return SHOP_CATALOG.format(items_path=items_path, docs_path=docs_path, items_options=items_options,
+                               docs_options=docs_options, docs_table=DOCS_TABLE if docs else "")
+
+
+def build_shop(project, **kw):
+    """A project of items (csv), docs (documents with front matter) and events (jsonl), refreshed by the test."""
+    p = project(shop_catalog(**kw))
+    p.write("data/items.csv", "id,name\n1,apple\n2,banana\n")
+    for key, text in TEXTS.items():
+        p.write(f"docs/{key}.md", f"---\ntitle: {key.upper()}\n---\n{text}\n")
+    p.write("data/events/e1.jsonl", '{"event_id": 1, "detail": "created"}\n')
+    return p

@@ -94,7 +94,7 @@ def test_bad_csv_rows(project):
     report = p.refresh()
     assert_reported(p, report, "items", {
         ("data/items/a.csv", 3, None), ("data/items/a.csv", 4, None), ("data/items/a.csv", 5, None),
-        ("data/items/a.csv", 7, "4"), ("data/items/b.csv", None, "1"), ("data/items/c.csv", 1, None),
+        ("data/items/a.csv", 7, "4"), ("data/items/b.csv", 3, "1"), ("data/items/c.csv", 1, None),
     })
     messages = {(i.file, i.line): i.message for i in report.tables["items"].issues}
     assert "qty" in messages[("data/items/a.csv", 4)] and "primary key" in messages[("data/items/a.csv", 5)]
@@ -119,6 +119,52 @@ def test_bad_csv_rows(project):
     assert table_rows(hq, "items") == [
         (1, "alpha", 15), (3, "gamma", 35), (4, "delta", 41), (5, "epsilon", 50), (10, "kappa", 100),
         (12, "mu", 120), (20, "rho", 200)]
+
+
+def test_duplicate_rows_are_quarantined_with_their_lines_and_counted(project):
+    """Rows left out for their key change counts against the source: each is reported where it
+    is, counted in the summary, and kept with the source's problems (status)."""
+    p = project(CATALOG)
+    p.write("data/items/a.csv", "id,name,qty\n1,alpha,10\n2,beta,20\n3,gamma,30\n")
+    hq = p.connect()
+    p.refresh()
+    p.write("data/items/a.csv", "id,name,qty\n1,alpha,10\n2,beta,20\n3,gamma,30\n2,beta,20\n2,beta-2,21\n")
+    p.write("data/items/b.csv", "id,name,qty\n7,eta,70\n\n3,gamma-b,31\n")
+    report = p.refresh()
+    assert_reported(p, report, "items", {("data/items/a.csv", 5, "2"), ("data/items/a.csv", 6, "2"),
+                                         ("data/items/b.csv", 4, "3")})
+    messages = sorted(i.message for i in report.tables["items"].issues)
+    assert messages == ["duplicate primary key 2 (first seen at data/items/a.csv:3); this row is quarantined, not loaded"] * 2 + \
+        ["duplicate primary key 3 (first seen at data/items/a.csv:4); this row is quarantined, not loaded"]
+    assert report.summary().startswith("items: +1 ~0 -0 rows, 3 duplicate row(s) quarantined (")
+    assert table_rows(hq, "items") == [(1, "alpha", 10), (2, "beta", 20), (3, "gamma", 30), (7, "eta", 70)]
+
+
+def test_csv_with_mixed_line_endings_is_read_whole(project):
+    p = project(CATALOG)
+    p.write("data/items/a.csv", b"id,name,qty\r\n1,alpha,10\r\n2,beta,20\n3,gamma,30\r\n4,delta,40\n")
+    hq = p.connect()
+    report = p.refresh()
+    assert issues_of(report, "items") == set()
+    assert table_rows(hq, "items") == [(1, "alpha", 10), (2, "beta", 20), (3, "gamma", 30), (4, "delta", 40)]
+
+
+def test_an_unclosed_quote_costs_its_line_only(project):
+    """One quote that never closes does not change how the other lines are read: the bad line is
+    reported, the good rows, quoted or multi-line, are loaded as they are."""
+    p = project(CATALOG)
+    p.write("data/items/a.csv", 'id,name,qty\n1,alpha,10\n2,"beta,20\n3,gamma,30\n4,"delta, the fourth",40\n'
+                                '5,"multi\nline",50\n6,zeta,60\n')
+    hq = p.connect()
+    report = p.refresh()
+    assert_reported(p, report, "items", {("data/items/a.csv", 3, None)})
+    assert "never closes" in report.tables["items"].issues[0].message
+    assert table_rows(hq, "items") == [(1, "alpha", 10), (3, "gamma", 30), (4, "delta, the fourth", 40),
+                                       (5, "multi\nline", 50), (6, "zeta", 60)]
+    p.write("data/items/a.csv", 'id,name,qty\n1,alpha,10\n2,"beta",20\n3,gamma,30\n')  # fixed
+    report = p.refresh()
+    assert_reported(p, report, "items", set())
+    assert table_rows(hq, "items") == [(1, "alpha", 10), (2, "beta", 20), (3, "gamma", 30)]
 
 
 def test_a_broken_key_cell_does_not_delete_the_row(project):

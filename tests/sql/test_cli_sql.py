@@ -136,10 +136,50 @@ def test_rejected_query(runner, acme_catalog, acme, command, query, message):
 
 def test_missing_query_argument(runner, acme_catalog):
     result = run(runner, "sql", acme_catalog, code=2)
-    assert "Missing argument 'QUERY'" in result.output
+    assert "give the query as an argument, or with -f FILE" in result.output
+
+
+def test_sql_json_is_valid_json_with_nan_and_infinity(runner, acme_catalog):
+    query = "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, -'inf'::DOUBLE AS c, 2.5::DOUBLE AS d"
+
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    result = run(runner, "sql", acme_catalog, query, "--format", "json")
+    assert json.loads(result.stdout, parse_constant=refuse) == [{"a": None, "b": None, "c": None, "d": 2.5}]
+
+
+def test_table_output_is_capped_and_says_how_many_rows_were_left_out(runner, acme_catalog):
+    query = "SELECT range AS n FROM range(3000)"
+    result = run(runner, "sql", acme_catalog, query)
+    assert len(result.stdout.splitlines()) < 1100
+    assert "showing the first 1,000 of 3,000 rows (2,000 left out)" in result.stderr
+    assert "3,000 row(s)" in result.stderr
+    shown = run(runner, "sql", acme_catalog, query, "--format", "markdown", "--max-rows", "10").stdout
+    assert len(shown.strip().splitlines()) == 12
+    assert len(run(runner, "sql", acme_catalog, query, "--format", "csv").stdout.splitlines()) == 3001
+
+
+@pytest.mark.parametrize("call", [
+    "keyword_score(body, 'invoice')", "hybrid_score(body, 'invoice')", "similarity(body, 'invoice')"])
+def test_explain_counts_every_row_scored_when_only_the_top_ones_are_kept(acme, call):
+    plan = acme.explain(f"SELECT ticket_id, {call} AS s FROM tickets ORDER BY s DESC LIMIT 10")
+    [step] = plan.steps
+    assert step.rows_scored == 325 and 10 <= step.output_rows < 20, step  # ties at the 10th score are kept
+    assert f"scored 325 rows / {step.chunks_scored:,} chunks -> {step.output_rows} rows" in str(plan)
 
 
 def test_help_shows_an_example(runner):
     for command in ("sql", "explain"):
         out = run(runner, command, "--help").stdout
         assert "hybridq " + command in out and "--format" in out
+
+
+def test_stop_words_never_match_and_the_docs_say_so(acme):
+    from pathlib import Path
+
+    assert acme.sql("SELECT count(*) FROM tickets WHERE body ILIKE '% the %'").rows[0][0] > 0
+    assert acme.sql("SELECT count(*) FROM tickets WHERE keyword_match(body, 'the')").rows == [(0,)]
+    assert acme.sql("SELECT max(keyword_score(body, 'the of and')) FROM tickets").rows == [(0.0,)]
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sql.md").read_text(encoding="utf-8")
+    assert "keyword_match(body, 'the')` is false on every row" in doc and "Stop words" in doc

@@ -11,6 +11,7 @@ import threading
 import time
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 import hybridq
@@ -226,8 +227,87 @@ SEMANTIC_MISUSE = [
          E, 'does not have a column named "nope"', None, None, id="unknown-column-next-to-a-search"),
 ]
 
+NOT_CATALOG = "is not a catalog table: queries read only the catalog's tables"
+SYSTEM_VIEWS = ["pg_settings", "sqlite_master", "duckdb_tables", "duckdb_columns", "duckdb_databases", "pg_tables",
+                "pg_class", "pg_namespace", "duckdb_settings", "duckdb_views", "information_schema_tables"]
 
-@pytest.mark.parametrize("sql, cls, message, hint, at", STATEMENTS + FILES_AND_NAMES + SEMANTIC_MISUSE)
+
+def _shadowed(view):
+    """A CTE named like a system view is visible only inside its subquery; the outer name is the view."""
+    sql = f"SELECT b.* FROM (WITH {view} AS (SELECT 1) SELECT * FROM {view}) a, {view} b"
+    return case(sql, F, f"table {view} {NOT_CATALOG}" if view != "information_schema_tables"
+                else "unknown table 'information_schema_tables'", None, f"{view} b", id=f"shadow-{view}")
+
+
+# Names resolve with scope, as DuckDB's binder does (DESIGN invariant 8).
+SHADOWING = [_shadowed(v) for v in SYSTEM_VIEWS if v != "information_schema_tables"] + [
+    case("WITH pg_settings AS (SELECT * FROM pg_settings) SELECT count(*) FROM pg_settings", F,
+         f"table pg_settings {NOT_CATALOG}", None, "pg_settings", id="self-reference-is-the-system-view"),
+    case("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
+         "SELECT * FROM r, duckdb_tables", F, f"table duckdb_tables {NOT_CATALOG}", None, "duckdb_tables",
+         id="recursive-cte-next-to-a-view"),
+    case("WITH a AS (SELECT * FROM duckdb_settings), duckdb_settings AS (SELECT 1) SELECT * FROM a", F,
+         f"table duckdb_settings {NOT_CATALOG}", None, "duckdb_settings", id="later-cte-is-not-visible-earlier"),
+    case("SELECT 1 AS x UNION ALL (WITH sqlite_master AS (SELECT 2) SELECT * FROM sqlite_master) "
+         "UNION ALL SELECT count(*) FROM sqlite_master", F, f"table sqlite_master {NOT_CATALOG}", None,
+         "sqlite_master", id="shadow-in-a-union-branch"),
+    case("SELECT * FROM customers c, LATERAL (WITH pg_tables AS (SELECT 1) SELECT * FROM pg_tables) x, pg_tables",
+         F, f"table pg_tables {NOT_CATALOG}", None, "pg_tables", id="shadow-in-a-lateral-subquery"),
+    case("SELECT (SELECT count(*) FROM (WITH duckdb_columns AS (SELECT 1) SELECT 1)), "
+         "(SELECT count(*) FROM duckdb_columns)", F, f"table duckdb_columns {NOT_CATALOG}", None, "duckdb_columns",
+         id="shadow-in-a-sibling-scalar-subquery"),
+    case("SELECT * FROM customers WHERE customer_id IN (WITH duckdb_databases AS (SELECT 1) SELECT 1) "
+         "AND EXISTS (SELECT path FROM duckdb_databases)", F, f"table duckdb_databases {NOT_CATALOG}", None,
+         "duckdb_databases", id="shadow-in-an-in-subquery"),
+    case("SELECT b.* FROM (WITH PG_SETTINGS AS (SELECT 1) SELECT * FROM pg_settings) a, Pg_Settings b", F,
+         f"table Pg_Settings {NOT_CATALOG}", None, "Pg_Settings b", id="shadow-other-case"),
+    case('SELECT b.* FROM (WITH "pg_settings" AS (SELECT 1) SELECT 1) a, "pg_settings" b', F,
+         f"table pg_settings {NOT_CATALOG}", None, '"pg_settings" b', id="shadow-quoted"),
+    case("SELECT b.* FROM (WITH pg_settings AS (SELECT 1) SELECT 1) a, main.pg_settings b", F,
+         f"table pg_settings {NOT_CATALOG}", None, "main.pg_settings b", id="shadow-main-qualified"),
+    case("WITH pg_settings AS (SELECT 1) SELECT * FROM pg_catalog.pg_settings", F,
+         "table pg_catalog.pg_settings is not a catalog table", None, "pg_catalog.pg_settings",
+         id="cte-name-qualified-by-a-system-schema"),
+    # SHOW, DESCRIBE and SUMMARIZE hidden in CTEs and subqueries
+    case("WITH x AS (SHOW ALL TABLES) SELECT * FROM x", F, "SHOW statements are not allowed", READ_ONLY,
+         None, id="show-all-tables-in-cte"),
+    case("WITH x AS (SHOW TABLES) SELECT * FROM x", F, "SHOW statements are not allowed", READ_ONLY, None,
+         id="show-tables-in-cte"),
+    case("WITH x AS (DESCRIBE customers) SELECT * FROM x", F, "DESCRIBE statements are not allowed", READ_ONLY,
+         None, id="describe-in-cte"),
+    case("WITH x AS (SUMMARIZE customers) SELECT * FROM x", F, "SUMMARIZE statements are not allowed", READ_ONLY,
+         None, id="summarize-in-cte"),
+    case("SELECT * FROM (SHOW TABLES)", F, "SHOW statements are not allowed", READ_ONLY, "SHOW TABLES",
+         id="show-in-subquery"),
+    case("SELECT (SUMMARIZE customers)", F, "SUMMARIZE statements are not allowed", READ_ONLY, None,
+         id="summarize-as-scalar-subquery"),
+    case("SELECT * FROM customers WHERE customer_id IN (SELECT 1 FROM (DESCRIBE customers))", F,
+         "DESCRIBE statements are not allowed", READ_ONLY, None, id="describe-in-nested-subquery"),
+    case("WITH a AS (SELECT 1), b AS (WITH c AS (SHOW ALL TABLES) SELECT * FROM c) SELECT * FROM a, b", F,
+         "SHOW statements are not allowed", READ_ONLY, None, id="show-in-nested-cte"),
+    # table functions (and their view forms) reached through CTE names
+    case("WITH duckdb_tables AS (SELECT 1) SELECT * FROM duckdb_tables()", F,
+         "table function duckdb_tables() is not allowed", NO_FILES, "duckdb_tables()", id="cte-named-like-a-function"),
+    case("WITH read_csv AS (SELECT 1) SELECT * FROM read_csv('/etc/passwd')", F,
+         "table function read_csv() is not allowed", NO_FILES, "read_csv('/etc/passwd')", id="cte-named-read_csv"),
+    case("WITH x AS (SELECT 1) SELECT * FROM x, query_table('pg_settings')", F,
+         "table function query_table() is not allowed", NO_FILES, "query_table('pg_settings')",
+         id="query_table-next-to-a-cte"),
+    case("WITH duckdb_views AS (SELECT 1) SELECT * FROM (SELECT 1) a, (SELECT sql FROM main.duckdb_views) b", F,
+         f"table duckdb_views {NOT_CATALOG}", None, "main.duckdb_views", id="view-form-through-cte-name"),
+    # macros and functions that read the internals, sleep or change state
+    case("SELECT pg_get_viewdef(1)", F, "pg_get_viewdef() is not allowed: it reads the database's internals",
+         None, "pg_get_viewdef(1)", id="macro-reading-duckdb_views"),
+    case("SELECT format_type(23, NULL)", F, "format_type() is not allowed: it reads the database's internals",
+         None, "format_type(23, NULL)", id="macro-reading-duckdb_types"),
+    case("SELECT sleep_ms(100000)", F, "sleep_ms() is not allowed in queries", "sleep", "sleep_ms(100000)",
+         id="sleep"),
+    case("SELECT nextval('s')", F, "nextval() is not allowed in queries", "change state", "nextval('s')",
+         id="nextval"),
+]
+
+
+@pytest.mark.parametrize("sql, cls, message, hint, at", STATEMENTS + FILES_AND_NAMES + SEMANTIC_MISUSE + SHADOWING)
 def test_rejected(acme, sql, cls, message, hint, at):
     err = sql_error(acme, sql, cls)
     assert message in err.message, str(err)
@@ -241,6 +321,7 @@ def test_rejected(acme, sql, cls, message, hint, at):
 
 def test_enough_hostile_statements():
     assert len(STATEMENTS + FILES_AND_NAMES + SEMANTIC_MISUSE) >= 35
+    assert len(SHADOWING) >= 30
 
 
 @pytest.mark.parametrize("sql", [
@@ -256,6 +337,15 @@ def test_enough_hostile_statements():
     "WHERE t.customer_id = c.customer_id) x",
     "SELECT t.ticket_id, u.x FROM tickets t, LATERAL (SELECT unnest([1, 2])) AS u(x)",
     "SELECT * FROM (PIVOT customers ON segment USING count(*))",
+    # CTEs are names like any other: visible where the binder sees them
+    "WITH pg_settings AS (SELECT 1 AS x) SELECT * FROM pg_settings",
+    "WITH x AS (SELECT customer_id FROM customers) SELECT * FROM (SELECT * FROM x) y WHERE customer_id IN "
+    "(SELECT customer_id FROM x)",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r",
+    "WITH a AS (SELECT 1 AS n), b AS (SELECT n + 1 AS n FROM a) SELECT * FROM b",
+    "SELECT * FROM (WITH t AS (SELECT 1 AS n) SELECT * FROM t) u, LATERAL (WITH v AS (SELECT u.n) SELECT * FROM v) w",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY employees), count(*) FILTER (WHERE employees > 1), "
+    "[x * 2 FOR x IN [1, 2]], list_transform([1], lambda x: x + 1), {'a': 1}, INTERVAL 3 DAY FROM customers",
 ])
 def test_allowed(acme, sql):
     # the guard must not over-block ordinary read-only SQL
@@ -300,6 +390,10 @@ def test_store_connection_refuses_files_even_without_the_guard(acme):
             cursor.execute("SET enable_external_access = true")
         with pytest.raises(duckdb.Error):
             cursor.sql("SELECT * FROM glob('/etc/*')").fetchall()
+        # a name that is no table is not looked up among the caller's Python variables
+        secret_rows = pa.table({"secret": ["x"]})  # noqa: F841 (found by name, if replacement scans were on)
+        with pytest.raises(duckdb.CatalogException):
+            cursor.sql("SELECT * FROM secret_rows").fetchall()
     finally:
         cursor.close()
 

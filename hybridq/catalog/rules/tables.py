@@ -44,14 +44,22 @@ def check_names(ctx: RuleContext) -> Iterator[Issue]:
             cpath = path + ("columns", cname)
             if not IDENTIFIER.match(cname):
                 yield ctx.issue(cpath, f"column name '{cname}' is not a plain SQL identifier",
-                                "use letters, digits and '_', starting with a letter")
+                                "use letters, digits and '_', starting with a letter; keep the source's name with "
+                                f"source_column, e.g. {_identifier(cname)}: {{type: ..., source_column: {cname!r}}}")
             elif cname.lower() in RESERVED_COLUMNS:
                 yield ctx.issue(cpath, f"column name '{cname}' is reserved",
-                                f"hybridq adds {', '.join(sorted(RESERVED_COLUMNS))} to results; rename the column")
+                                f"hybridq adds {', '.join(sorted(RESERVED_COLUMNS))} to results; rename the column "
+                                f"and keep the source's name: {cname.strip('_')}: {{type: ..., source_column: {cname}}}")
             if cname.lower() in seen_cols:
                 yield ctx.issue(cpath, f"column '{cname}' clashes with column '{seen_cols[cname.lower()]}'",
                                 "SQL names ignore case; rename one of them")
             seen_cols[cname.lower()] = cname
+
+
+def _identifier(name: str) -> str:
+    """A plain identifier close to a source's column name (`Unit Price (€)` -> unit_price)."""
+    ident = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+    return ident if ident and not ident[0].isdigit() else f"c_{ident}"
 
 
 def check_table_sources(ctx: RuleContext) -> Iterator[Issue]:

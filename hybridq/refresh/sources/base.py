@@ -76,6 +76,10 @@ class ReadContext:
     def temp_name(self, prefix: str) -> str:
         return f"_hq_{prefix}_{next(_names)}"
 
+    def source_names(self) -> dict[str, str]:
+        """Table column -> its name in the source (`source_column`, else the same name)."""
+        return {c: col.source_column or c for c, col in self.table.columns.items()}
+
 
 def as_text(value) -> str | None:
     """A raw value as text for casting: JSON for nested values, ISO for dates."""
@@ -96,8 +100,8 @@ def as_text(value) -> str | None:
 
 def typed_from_records(ctx: ReadContext, records: list[dict], files: list[str], lines: list[int | None]) -> tuple[pa.Table, list[RowIssue]]:
     """Cast raw records to the declared column types; rows with values that do not fit are reported."""
-    columns = ctx.table.columns
-    data = {c: pa.array([as_text(r.get(c)) for r in records], pa.string()) for c in columns}
+    data = {c: pa.array([as_text(r.get(name)) for r in records], pa.string())
+            for c, name in ctx.source_names().items()}
     data["_file"] = pa.array(files, pa.string())
     data["_line"] = pa.array(lines, pa.int64())
     raw = pa.table(data)
