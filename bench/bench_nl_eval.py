@@ -7,8 +7,8 @@
 
 Sets: `defog` (165 public questions over six databases, gold PostgreSQL SQL run in DuckDB, see
 tests/nl/defog/), `defog-unanswerable` (90 questions those databases cannot answer: each must be
-refused), `acme-external` (tests/nl/questions_acme_external.yaml, written by people other than the
-parser's author), and the regression sets `acme` and `tpch` (tests/nl). Each set is split by a fixed
+refused), `acme-external` and `acme-second` (tests/nl/questions_acme_external.yaml and
+questions_acme_second.yaml, each written by an author other than the parser's), and the regression sets `acme` and `tpch` (tests/nl). Each set is split by a fixed
 hash into a tuning half and a held-out half (the regression sets are not split). Scoring rules:
 tests/nl/evaluate.py.
 
@@ -47,8 +47,9 @@ from common import command_line, load_average, machine, percentile, today  # noq
 from evaluate import (HELDOUT, INVALID, TUNING, UNSPLIT, VERDICTS, Entry, GoldBook, Outcome,  # noqa: E402
                       cli_asker, load_questions, score, score_on_sessions, session_golds)
 
-SETS = ("defog", "defog-unanswerable", "acme-external", "acme", "tpch")
-ACME_EXTERNAL = ROOT / "tests" / "nl" / "questions_acme_external.yaml"
+SETS = ("defog", "defog-unanswerable", "acme-external", "acme-second", "acme", "tpch")
+EXTERNAL = {"acme-external": ROOT / "tests" / "nl" / "questions_acme_external.yaml",
+            "acme-second": ROOT / "tests" / "nl" / "questions_acme_second.yaml"}
 
 
 # -- stores ------------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def acme_world(root: Path, embedder) -> World:
 
     t0 = time.perf_counter()
     catalog = make_acme(root / "acme", scale=0.05)
-    world = single_store_world("acme", ("acme-external", "acme"), catalog, embedder)
+    world = single_store_world("acme", ("acme-external", "acme-second", "acme"), catalog, embedder)
     world.build_s = time.perf_counter() - t0
     return world
 
@@ -137,8 +138,8 @@ def entries_of(set_name: str) -> list[Entry] | None:
         return defog_entries()
     if set_name == "defog-unanswerable":
         return unanswerable_entries()
-    if set_name == "acme-external":
-        return load_questions(ACME_EXTERNAL, "acme-external", split=True) if ACME_EXTERNAL.exists() else None
+    if set_name in EXTERNAL:
+        return load_questions(EXTERNAL[set_name], set_name, split=True) if EXTERNAL[set_name].exists() else None
     return load_questions(ROOT / "tests" / "nl" / f"questions_{set_name}.yaml", set_name)
 
 
@@ -231,7 +232,7 @@ def run_world(world: World, wanted: tuple[str, ...], args, progress, notes: list
     for set_name in (s for s in world.sets if s in wanted):
         entries = entries_of(set_name)
         if entries is None:
-            notes.append(f"{set_name}: {ACME_EXTERNAL.relative_to(ROOT)} not found; skipped")
+            notes.append(f"{set_name}: {EXTERNAL[set_name].relative_to(ROOT)} not found; skipped")
             continue
         chosen_by_set[set_name] = select(entries, args.split, args.sample)
     if args.cli:
@@ -298,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     builders = {"defog": lambda: defog_world(root, args.catalogs, embedder),
                 "acme": lambda: acme_world(root, embedder), "tpch": lambda: tpch_world(root, embedder)}
-    families = {"defog": "defog", "defog-unanswerable": "defog", "acme-external": "acme", "acme": "acme",
-                "tpch": "tpch"}
+    families = {"defog": "defog", "defog-unanswerable": "defog", "acme-external": "acme", "acme-second": "acme",
+                "acme": "acme", "tpch": "tpch"}
     print(f"# {command_line()}\n# {today()}, {machine()}; load average {load_average()}; "
           f"{'hybridq ask processes' if args.cli else 'in-process ask()'}; defog catalogs {shown_path(args.catalogs)}")
     all_figures, all_outcomes, notes = [], [], []
