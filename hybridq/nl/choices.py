@@ -26,6 +26,9 @@ class Option(Generic[T]):
     value: T
     score: float  # evidence for this option; higher is better
     label: str  # in words, for clarifications ("customers.state", "the signup date")
+    # a reading that takes this option and cannot be answered leaves the question unanswered: the
+    # other options are not more likely for it ('open' as a verb we cannot compose is still the verb)
+    vetoes: bool = False
 
 
 @dataclass

@@ -20,7 +20,7 @@ from hybridq.nl.lexicon import SYNONYM, Element, Lexicon
 from hybridq.nl.link import Link, best_covers, candidates, link_question
 from hybridq.nl.paraphrase import Paraphrase
 from hybridq.nl.spec import Condition, Group, Measure, QuerySpec, Ranking, Words
-from hybridq.nl.text import Token, normalize_phrase, singular, tokenize
+from hybridq.nl.text import Token, base_forms, normalize_phrase, singular, tokenize
 from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
 from hybridq.nl.words import (
@@ -133,6 +133,9 @@ SHAPE_WORDS = (STOPWORDS | NEGATIONS | set(TOP_WORDS) | {w for phrase in AGG_WOR
                | CLAUSE_WORDS | TIME_VERBS | set(MONTHS) | set(TIME_UNITS) | set(ORDINAL_QUARTERS))
 FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that", "which", "who", "have", "has", "had",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
+
+# words between a verb and the rows it acts on ('open the most tickets', 'open any tickets')
+VERB_OBJECT_FILLERS = {"the", "a", "an", "most", "more", "fewest", "least", "many", "any", "some", "no"}
 
 
 PLURAL_TABLE = 0.1
@@ -320,6 +323,8 @@ class Parser:
         out = []
         for link in links:
             link = self._verb_or_term(link, links)
+            if link is None:
+                continue
             if len(link.elements) == 1:
                 out.append(link)
                 continue
@@ -340,23 +345,32 @@ class Parser:
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
         return out
 
-    def _verb_or_term(self, link: Link, links: list[Link]) -> Link:
-        """'what did churned customers open tickets about': after the rows that do it, a term that starts
-        with a verb ('open ticket') may be the verb and its object; each is a reading."""
-        if link.kinds() != {"term"} or link.length < 2 or self.lower[link.start] not in RELATION_VERBS:
+    def _verb_or_term(self, link: Link, links: list[Link]) -> Link | None:
+        """'what did churned customers open tickets about', 'customers who open the most tickets': after
+        the rows that do it, a term or value that starts with a verb ('open ticket', 'open') may be the
+        verb and its object; each is a reading. None when the link is the verb alone."""
+        if not link.kinds() <= {"term", "value"} or self.lower[link.start] not in RELATION_VERBS:
             return link
         before = next((lk for lk in links if lk.end == link.start), None)
         subject = (before is not None and any(e.kind == "table" or e.head_table for e in before.elements)) or (
-            link.start > 0 and self.lower[link.start - 1] in ("we", "they", "you", "who", "i"))
-        rest = [e for e in self.lex.lookup(tuple(t.norm for t in self.tokens[link.start + 1:link.end]))
-                if e.kind == "table"]
+            link.start > 0 and self.lower[link.start - 1] in ("we", "they", "you", "who", "that", "i"))
+        if link.length > 1:
+            rest = [e for e in self.lex.lookup(tuple(t.norm for t in self.tokens[link.start + 1:link.end]))
+                    if e.kind == "table"]
+        else:
+            after = next((lk for lk in links if lk.start >= link.end
+                          and set(self.lower[link.end:lk.start]) <= VERB_OBJECT_FILLERS), None)
+            rest = [e for e in after.elements if e.kind == "table"] if after is not None else []
         if not subject or not rest:
             return link
         words = " ".join(t.text for t in self.tokens[link.start:link.end])
         verb = self.choose(f"what '{words}' says", [
             Option(False, 1.0, link.elements[0].describe(self.catalog)),
-            Option(True, 1.0, f"'{self.tokens[link.start].text}' as a verb")])
-        return replace(link, start=link.start + 1, elements=rest[:1], weights={rest[0]: 1.0}) if verb else link
+            Option(True, 1.0, f"'{self.tokens[link.start].text}' as a verb", vetoes=True)])
+        if not verb:
+            return link
+        self.note(link.start, link.start + 1, "verb: the rows before it do it to the rows after it")
+        return replace(link, start=link.start + 1, elements=rest[:1], weights={rest[0]: 1.0}) if link.length > 1 else None
 
     @property
     def graph(self) -> "CatalogGraph":
@@ -1611,16 +1625,17 @@ class Parser:
         codes, which a text that mentions them holds as written. Long phrases are left to meaning."""
         if end - start > 3 or not self.lex.english:
             return []
-        return [t.text for t in self.tokens[start:end] if t.quoted is None and t.text.isalnum() and (
-            any(ch.isdigit() for ch in t.text) or (len(t.text) >= 3 and t.lower not in FUNCTION_WORDS
-                                                   and not self._known_word(t)
-                                                   and not self.lex.lookup((t.norm,)) and not self.lex.lookup((t.lower,))))]
+        content = [t for t in self.tokens[start:end] if t.lower not in FUNCTION_WORDS and t.quoted is None]
+        codes = [t.text for t in content if t.text.isalnum() and any(ch.isdigit() for ch in t.text)]
+        names = [t.text for t in content if t.text.isalpha() and len(t.text) >= 3 and not self._known_word(t)
+                 and not self.lex.lookup((t.norm,)) and not self.lex.lookup((t.lower,))]
+        # a code says what it is about ('429 errors'); a name beside known words ('SAML login failures')
+        # is only part of what is asked, and a text that holds it need not be about the rest
+        return codes + names if codes or len(names) == len(content) else []
 
     def _known_word(self, t: Token) -> bool:
         """A word of the model's vocabulary, in some form ('dashboards', 'cancelling', 'queries')."""
-        w = t.lower
-        forms = {w, t.norm, w[:-1], w[:-2], w[:-3], w[:-4], w[:-3] + "e", w[:-2] + "e", w[:-3] + "y"}
-        return any(f in self.lex.english for f in forms if len(f) >= 3)
+        return any(f in self.lex.english for f in base_forms(t.lower) | {t.norm} if len(f) >= 3)
 
     def _semantic_column(self, s: dict, spec: QuerySpec) -> tuple[str, str]:
         options = self._semantic_column_options(s, spec)

@@ -191,6 +191,11 @@ def read(linked: Linked, lexicon: Lexicon, today: dt.date) -> Understanding:
         outcome.refusal, outcome.parser = refusal, parsers[id(choices)]
         return outcome
     best = min(r.penalty for _, r in admissible)
+    for choices, refusal in runs:
+        if isinstance(refusal, Refusal) and choices.penalty <= best + MARGIN + 1e-9 and \
+                any(d.chosen.vetoes for d in choices.made if len(d.options) > 1):
+            outcome.refusal, outcome.parser = refusal, parsers[id(choices)]
+            return outcome
     by_sql: dict[str, Reading] = {}
     for _, reading in sorted(admissible, key=lambda cr: cr[1].penalty):
         if reading.penalty <= best + MARGIN + 1e-9 and reading.sql not in by_sql:

@@ -46,6 +46,25 @@ def singular(word: str) -> str:
     return w
 
 
+# inflection -> the endings its base may have ('cancelling' -> 'cancel', 'queries' -> 'query')
+_INFLECTIONS = (("ies", ("y",)), ("ied", ("y",)), ("ing", ("", "e")), ("ed", ("", "e")), ("es", ("", "e")),
+                ("ers", ("", "e")), ("er", ("", "e")), ("ly", ("",)), ("s", ("",)))
+
+
+def base_forms(word: str) -> set[str]:
+    """The word and the bases it may inflect ('dashboards', 'cancelling', 'closed', 'queries'), by its
+    ending only: a word that does not end like an inflection has no other form ('hubspot')."""
+    w = word.lower()
+    forms = {w}
+    for ending, bases in _INFLECTIONS:
+        if w.endswith(ending) and len(w) - len(ending) >= 3:
+            stem = w[: -len(ending)]
+            forms |= {stem + b for b in bases}
+            if len(stem) >= 4 and stem[-1] == stem[-2]:  # a doubled consonant: 'cancelling', 'shipped'
+                forms.add(stem[:-1])
+    return forms
+
+
 MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "%": 1.0, "x": 1.0}
 
 
