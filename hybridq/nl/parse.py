@@ -909,7 +909,8 @@ class Parser:
                 continue  # "top 5 customers by headcount" orders, it does not group
             element = self._group_element(link, spec)
             if element is None:
-                if phrase in (("per",), ("each",)) and link.kinds() == {"table"} and link.elements[0].table == spec.entity:
+                if phrase in (("per",), ("each",)) and link.kinds() == {"table"} and link.elements[0].table == spec.entity \
+                        and not (i > 0 and self.lower[i - 1] in ("for", "in", "of")):  # 'for each' asks for groups
                     # "average seats per subscription": the rows an average is taken over, not a grouping
                     self.note(i, link.end, f"(per {spec.entity} row)")
                 continue
@@ -1978,7 +1979,10 @@ class Parser:
                 continue
             if not (self.lower[k + 1:k + 2] == ["of"] or (k > 0 and self.lower[k - 1] in ("the", "their", "its", "whose"))):
                 continue
-            table = spec.entity or spec.root
+            if spec.measures and not spec.groups:
+                raise Refusal([t.text], {}, f"'{t.text}' asks for the names of rows, and the answer read is one "
+                              "figure for all of them", [k])
+            table = spec.groups[0].table if spec.groups else spec.entity or spec.root
             spec_table = self.catalog.tables[table]
             label = spec_table.label()
             if label in spec_table.primary_key or self._is_key(table, label):

@@ -317,6 +317,14 @@ def test_a_verb_that_is_also_a_state_is_read_both_ways(campus):
     assert ask(campus, "what did shops open tickets about? by topic").kind == "refusal"
 
 
+def test_names_asked_with_one_figure_are_refused(campus):
+    assert "one figure" in refused(campus, "what is the name and average amount of the invoices?").reason
+    answer = ask(campus, "the name and total seats for each shop")
+    assert answer.kind in ("answer", "clarification"), answer.explain()
+    sql = answer.sql if answer.kind == "answer" else answer.options[0].sql
+    assert "GROUP BY" in sql.upper() and "shops.name" in sql
+
+
 def test_a_possessive_matches_the_name_that_holds_it():
     assert normalize_phrase("Joe's Pizza") == ("joe", "pizza")
     assert normalize_phrase("Joe\u2019s Pizza") == ("joe", "pizza")
