@@ -303,6 +303,7 @@ class Parser:
         self._semantic()
         self._all_rows()
         spec = self._understand()
+        self._row_grain(spec)
         self._present_words(spec)
         self._where_and_when(spec)
         self._name_asked(spec)
@@ -1957,10 +1958,37 @@ class Parser:
                        for c in node.find_all(exp.Column))
         return False
 
+    def _row_grain(self, spec: QuerySpec) -> None:
+        """'which neighbourhood has the most businesses' over a table with one row per (business,
+        neighbourhood): each of its rows refers to one business, so a group per row counts one. The
+        things the rows stand for are told apart by their name; without one the question is refused."""
+        measured = {m.table for m in spec.measures}
+        for k, g in enumerate(spec.groups):
+            if g.column or g.term is not None or g.period or not g.table:
+                continue
+            if not any(t != g.table and self.graph.up_reachable(g.table, t) for t in measured):
+                continue
+            table = self.catalog.tables[g.table]
+            label = table.label()
+            if label in table.primary_key or self._is_key(g.table, label):
+                words = g.words.text if g.words else g.table
+                raise Refusal([words], {}, f"each {g.table} row refers to one {'/'.join(sorted(measured))} row, "
+                              f"and {g.table} has no name to gather its rows by")
+            spec.groups[k] = replace(g, column=label)
+
     def _who_did(self, spec: QuerySpec) -> None:
         """'Who wrote the lowest-rated review?' asks for whoever did it, not for the review: when the
         rows listed are what a verb after 'who' acts on, they are not the answer."""
-        if len(self.tokens) < 3 or self.lower[0] not in ("who", "whom") or self.lower[1] in AUXILIARIES:
+        if len(self.tokens) < 3 or self.lower[0] not in ("who", "whom"):
+            return
+        listed = spec.entity or spec.root
+        table = self.catalog.tables[listed]
+        if not spec.measures and not spec.groups and (
+                table.label() in table.primary_key or self._is_key(listed, table.label())):
+            # 'who got an A in Calculus' over records that only point at a student: no one is named
+            raise Refusal([self.tokens[0].text], {}, f"'{self.tokens[0].text}' asks for someone by name, and the "
+                          f"answer would list {listed} rows, which have no column that names them", [0])
+        if self.lower[1] in AUXILIARIES:
             return
         named = [lk for lk in self.links if lk.start > 1 and any(
             e.kind == "table" and e.table == (spec.entity or spec.root) for e in lk.elements)]

@@ -33,6 +33,7 @@ sources:
   invoices: {kind: csv, path: data/invoices.csv}
   tickets: {kind: jsonl, path: data/tickets.jsonl}
   licenses: {kind: csv, path: data/licenses.csv}
+  areas: {kind: csv, path: data/areas.csv}
 tables:
   students:
     source: students
@@ -99,7 +100,12 @@ tables:
     current: licenses.status = 'active'
     columns: {license_id: INTEGER, shop_id: INTEGER, seats: {type: INTEGER, unit: seats},
               status: {type: VARCHAR, values: [active, cancelled]}}
+  areas:
+    source: areas
+    primary_key: area_id
+    columns: {area_id: INTEGER, shop_id: INTEGER, area_name: VARCHAR}
 relationships:
+  - {from: areas.shop_id, to: shops.shop_id}
   - {from: licenses.shop_id, to: shops.shop_id}
   - {from: records.student_id, to: students.student_id}
   - {from: records.course_id, to: courses.course_id}
@@ -156,6 +162,11 @@ FILES = {
         1,1,10,active
         2,1,40,cancelled
         3,2,5,active
+        """,
+    "areas.csv": """area_id,shop_id,area_name
+        1,1,Downtown
+        2,2,Downtown
+        3,2,Harbor
         """,
     "invoices.csv": """invoice_id,amount,issued
         1,100.0,2026-05-03
@@ -323,6 +334,16 @@ def test_names_asked_with_one_figure_are_refused(campus):
     assert answer.kind in ("answer", "clarification"), answer.explain()
     sql = answer.sql if answer.kind == "answer" else answer.options[0].sql
     assert "GROUP BY" in sql.upper() and "shops.name" in sql
+
+
+def test_who_is_answered_by_name_or_refused(campus):
+    assert "names" in refused(campus, "who got an A in Calculus?").reason
+
+
+def test_groups_of_a_table_with_a_row_per_pair_gather_by_name(campus):
+    answer = ask(campus, "which area has the most shops?")
+    assert answer.kind == "answer", answer.explain()
+    assert [tuple(r) for r in answer.rows] == [("Downtown", 2)]
 
 
 def test_a_possessive_matches_the_name_that_holds_it():
