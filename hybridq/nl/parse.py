@@ -330,7 +330,7 @@ class Parser:
                 out.append(link)
                 continue
             options = []
-            for e in link.elements:
+            for e in self._rows_over_their_name(link.elements):
                 tables = self.graph.tables_of(e)
                 score = link.weight(e) + self.graph.coherence(tables, anchors) + self._adjacency(e, link, links)
                 if e.kind == "term" and any(x.kind in ("column", "value", "table") for x in link.elements) and \
@@ -345,6 +345,13 @@ class Parser:
             anchors |= self.graph.tables_of(element)
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
         return out
+
+    def _rows_over_their_name(self, elements: list[Element]) -> list[Element]:
+        """'papers per keyphrase', 'which journal published the most': words naming a table and the
+        column that names its rows mean the rows (shown with their name), not the names merged."""
+        tables = {e.table for e in elements if e.kind == "table"}
+        return [e for e in elements if not (e.kind == "column" and e.table in tables
+                                             and e.column == self.catalog.tables[e.table].label())]
 
     def _verb_or_term(self, link: Link, links: list[Link]) -> Link | None:
         """'what did churned customers open tickets about', 'customers who open the most tickets': after

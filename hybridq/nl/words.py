@@ -31,7 +31,7 @@ ASKING = {"show", "list", "give", "tell", "display", "find", "return", "see", "l
 # Words that restate "everything in the table": they may leave the SQL unchanged. A catalog adds
 # its own ("in the us" for data about one country) under `nl: {all_rows: [...]}`.
 ALL_ROWS = {"all", "total", "overall", "altogether", "combined", "entire", "whole", "ever", "exist", "exists", "there",
-            "recorded", "stored", "listed", "known"}
+            "recorded", "stored", "listed", "known", "database", "db", "dataset", "system"}
 # Words of the present ("currently", "still"): they restate a condition on the rows' state ('still
 # open'), and without one they ask for one the catalog must define ('customers we currently have').
 PRESENT = {"currently", "still", "now", "presently", "today", "existing", "current"}

@@ -34,6 +34,7 @@ sources:
   tickets: {kind: jsonl, path: data/tickets.jsonl}
   licenses: {kind: csv, path: data/licenses.csv}
   areas: {kind: csv, path: data/areas.csv}
+  talks: {kind: csv, path: data/talks.csv}
 tables:
   students:
     source: students
@@ -55,7 +56,7 @@ tables:
   venues:
     source: venues
     primary_key: venue_id
-    columns: {venue_id: INTEGER, venue_name: VARCHAR}
+    columns: {venue_id: INTEGER, venue_name: {type: VARCHAR, synonyms: [venue]}}
   shops:
     source: shops
     primary_key: shop_id
@@ -104,7 +105,12 @@ tables:
     source: areas
     primary_key: area_id
     columns: {area_id: INTEGER, shop_id: INTEGER, area_name: VARCHAR}
+  talks:
+    source: talks
+    primary_key: talk_id
+    columns: {talk_id: INTEGER, venue_id: INTEGER, title: VARCHAR}
 relationships:
+  - {from: talks.venue_id, to: venues.venue_id}
   - {from: areas.shop_id, to: shops.shop_id}
   - {from: licenses.shop_id, to: shops.shop_id}
   - {from: records.student_id, to: students.student_id}
@@ -162,6 +168,10 @@ FILES = {
         1,1,10,active
         2,1,40,cancelled
         3,2,5,active
+        """,
+    "talks.csv": """talk_id,venue_id,title
+        1,1,Opening
+        2,1,Closing
         """,
     "areas.csv": """area_id,shop_id,area_name
         1,1,Downtown
@@ -344,6 +354,12 @@ def test_groups_of_a_table_with_a_row_per_pair_gather_by_name(campus):
     answer = ask(campus, "which area has the most shops?")
     assert answer.kind == "answer", answer.explain()
     assert [tuple(r) for r in answer.rows] == [("Downtown", 2)]
+
+
+def test_words_naming_a_table_and_its_name_column_mean_the_rows(campus):
+    answer = ask(campus, "number of talks per venue")
+    assert answer.kind == "answer", answer.explain()
+    assert "venues.venue_id" in answer.sql and [tuple(r) for r in answer.rows] == [(1, "Spring Symposium", 2)]
 
 
 def test_a_possessive_matches_the_name_that_holds_it():
