@@ -278,6 +278,8 @@ class Composer:
             self.need_join(m.table, f"counting {m.table}")
             key = spec.primary_key or [next(iter(spec.columns))]
             return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in key]))
+        if m.table != self.spec.root:
+            self.need_join(m.table, f"measuring {m.table}.{m.column}")
         if m.kind == "median":
             return exp.Anonymous(this="median", expressions=[col(m.table, m.column)])
         func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[m.kind]

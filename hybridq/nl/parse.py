@@ -1827,8 +1827,9 @@ class Parser:
             if self.lex.temporal(c.table, c.column) and not self._asks_to_show(link.start):
                 self.note(link.start, link.end, f"({c.table}.{c.column})")
                 continue
-            if spec.measures and not self._asks_to_show(link.start):
-                continue  # left unplaced: an aggregate cannot show a column it does not group by
+            if spec.measures and (not self._asks_to_show(link.start) or (spec.groups and self.lex.numeric(c.table, c.column))):
+                continue  # left unplaced: an aggregate cannot show a column it does not group by, and a
+                # number shown beside a count per group would split the groups by it
             self.note(link.start, link.end, f"show {c.table}.{c.column}")
             spec.show_columns.append((c.table, c.column))
 

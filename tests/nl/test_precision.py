@@ -60,7 +60,7 @@ tables:
   shops:
     source: shops
     primary_key: shop_id
-    columns: {shop_id: INTEGER, name: VARCHAR, city: VARCHAR, state: VARCHAR}
+    columns: {shop_id: INTEGER, name: VARCHAR, city: VARCHAR, state: VARCHAR, rating: DOUBLE}
   checkins:
     source: checkins
     synonyms: [check-ins]
@@ -149,9 +149,9 @@ FILES = {
     "venues.csv": """venue_id,venue_name
         1,Spring Symposium
         """,
-    "shops.csv": """shop_id,name,city,state
-        1,Joe's Pizza,Austin,TX
-        2,Blue Bottle Coffee Co.,Boston,MA
+    "shops.csv": """shop_id,name,city,state,rating
+        1,Joe's Pizza,Austin,TX,4.0
+        2,Blue Bottle Coffee Co.,Boston,MA,3.0
         """,
     "checkins.csv": """checkin_id,shop_id,day,count
         1,1,Monday,50
@@ -354,6 +354,14 @@ def test_groups_of_a_table_with_a_row_per_pair_gather_by_name(campus):
     answer = ask(campus, "which area has the most shops?")
     assert answer.kind == "answer", answer.explain()
     assert [tuple(r) for r in answer.rows] == [("Downtown", 2)]
+
+
+def test_an_average_over_the_rows_a_pair_table_refers_to(campus):
+    answer = ask(campus, "average rating of shops per area")
+    assert answer.kind == "answer", answer.explain()
+    assert sorted(map(tuple, answer.rows)) == [("Downtown", 3.5), ("Harbor", 3.0)]
+    # a number beside a count per group would split the groups: not shown, so not answered
+    assert ask(campus, "shops per area and their rating").kind != "answer"
 
 
 def test_words_naming_a_table_and_its_name_column_mean_the_rows(campus):
