@@ -151,7 +151,7 @@ def load_questions(path: Path, set_name: str | None = None, split: bool = False)
             order_matters=bool(raw.get("order_matters", False)),
             key_column=raw.get("key_column"), value_column=raw.get("value_column"),
             expect_refusal=refuse, ambiguous=bool(raw.get("ambiguous", False)),
-            reason=raw.get("reason") or ""))
+            reason=raw.get("reason") or "", db=raw.get("db")))
     return entries
 
 
