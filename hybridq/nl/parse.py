@@ -25,6 +25,7 @@ from hybridq.nl.timewords import MONTHS, ORDINAL_QUARTERS, find_windows
 from hybridq.nl.timewords import UNITS as TIME_UNITS
 from hybridq.nl.words import (
     ALL_ROWS,
+    ARTICLES,
     AUXILIARIES,
     CREATION_VERBS,
     FUNCTION_WORDS,
@@ -960,10 +961,17 @@ class Parser:
         it qualifies, not by whichever path happens to be shortest."""
         noun = self.link_at(link.end)
         if noun is None or noun.kinds() != {"table"}:
-            k = link.start - 1
-            while k >= 0 and link.start - k <= 3 and self.lower[k] in QUALIFYING_WORDS and not self._linked(k):
+            start = link.start
+            own = next((lk for lk in self.links if lk.end == start and lk.kinds() == {"table"}
+                        and lk.elements[0].table == table), None)
+            if own is not None:  # 'publications in the domain "Machine Learning"': past the value's own noun
+                start = own.start
+                while start > 0 and self.lower[start - 1] in ARTICLES:
+                    start -= 1
+            k = start - 1
+            while k >= 0 and start - k <= 3 and self.lower[k] in QUALIFYING_WORDS and not self._linked(k):
                 k -= 1
-            noun = next((lk for lk in self.links if lk.end == k + 1), None) if k < link.start - 1 else None
+            noun = next((lk for lk in self.links if lk.end == k + 1), None) if k < start - 1 else None
         if noun is not None and noun.kinds() == {"table"} and noun.elements[0].table != table:
             spec.vias.setdefault(table, noun.elements[0].table)
             if not any(k in self.used for k in range(noun.start, noun.end)):

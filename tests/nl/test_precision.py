@@ -35,6 +35,10 @@ sources:
   licenses: {kind: csv, path: data/licenses.csv}
   areas: {kind: csv, path: data/areas.csv}
   talks: {kind: csv, path: data/talks.csv}
+  authors: {kind: csv, path: data/authors.csv}
+  writes: {kind: csv, path: data/writes.csv}
+  author_topics: {kind: csv, path: data/author_topics.csv}
+  topics: {kind: csv, path: data/topics.csv}
 tables:
   students:
     source: students
@@ -77,7 +81,7 @@ tables:
   papers:
     source: papers
     primary_key: paper_id
-    columns: {paper_id: INTEGER, title: VARCHAR, field_id: INTEGER}
+    columns: {paper_id: INTEGER, title: VARCHAR, field_id: INTEGER, topic_id: INTEGER}
   invoices:
     source: invoices
     primary_key: invoice_id
@@ -109,7 +113,28 @@ tables:
     source: talks
     primary_key: talk_id
     columns: {talk_id: INTEGER, venue_id: INTEGER, title: VARCHAR}
+  authors:
+    source: authors
+    primary_key: author_id
+    columns: {author_id: INTEGER, name: VARCHAR}
+  writes:
+    source: writes
+    primary_key: [author_id, paper_id]
+    columns: {author_id: INTEGER, paper_id: INTEGER}
+  author_topics:
+    source: author_topics
+    primary_key: [author_id, topic_id]
+    columns: {author_id: INTEGER, topic_id: INTEGER}
+  topics:
+    source: topics
+    primary_key: topic_id
+    columns: {topic_id: INTEGER, topic_name: VARCHAR}
 relationships:
+  - {from: writes.author_id, to: authors.author_id}
+  - {from: writes.paper_id, to: papers.paper_id}
+  - {from: author_topics.author_id, to: authors.author_id}
+  - {from: author_topics.topic_id, to: topics.topic_id}
+  - {from: papers.topic_id, to: topics.topic_id}
   - {from: talks.venue_id, to: venues.venue_id}
   - {from: areas.shop_id, to: shops.shop_id}
   - {from: licenses.shop_id, to: shops.shop_id}
@@ -161,8 +186,23 @@ FILES = {
     "fields.csv": """field_id
         7
         """,
-    "papers.csv": """paper_id,title,field_id
-        1,Deep Nets,7
+    "topics.csv": """topic_id,topic_name
+        8,Optics
+        """,
+    "papers.csv": """paper_id,title,field_id,topic_id
+        1,Deep Nets,7,
+        2,Lens Design,7,8
+        """,
+    "authors.csv": """author_id,name
+        1,Ada
+        2,Bo
+        """,
+    "writes.csv": """author_id,paper_id
+        1,2
+        2,1
+        """,
+    "author_topics.csv": """author_id,topic_id
+        2,8
         """,
     "licenses.csv": """license_id,shop_id,seats,status
         1,1,10,active
@@ -362,6 +402,15 @@ def test_an_average_over_the_rows_a_pair_table_refers_to(campus):
     assert sorted(map(tuple, answer.rows)) == [("Downtown", 3.5), ("Harbor", 3.0)]
     # a number beside a count per group would split the groups: not shown, so not answered
     assert ask(campus, "shops per area and their rating").kind != "answer"
+
+
+def test_a_table_named_before_a_qualified_value_is_the_way_to_it(campus):
+    # Ada wrote the optics paper; Bo is listed under optics but wrote none
+    answer = ask(campus, "authors who wrote papers in the topic Optics")
+    assert answer.kind == "answer", answer.explain()
+    assert [r[-1] for r in answer.rows] == ["Ada"]
+    direct = ask(campus, "authors in the topic Optics")
+    assert direct.kind == "answer" and [r[-1] for r in direct.rows] == ["Bo"], direct.explain()
 
 
 def test_words_naming_a_table_and_its_name_column_mean_the_rows(campus):
