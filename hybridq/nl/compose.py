@@ -407,6 +407,10 @@ class Composer:
             entity = spec.entity or spec.root
             for c in self.identity(entity):
                 projections.append(col(entity, c))
+            for cond in spec.conditions:  # 'papers with more than two authors': the count that decided
+                if cond.kind == "count_compare" and not cond.negated and cond.measure is not None:
+                    alias = cond.measure.alias if cond.measure.alias != "value" else f"{cond.measure.table}_count"
+                    projections.append(exp.alias_(self.correlated(cond.measure), alias))
         for table, column in spec.show_columns:
             node = col(table, column)
             if all(p.sql() != node.sql() for p in projections):

@@ -413,6 +413,12 @@ def test_a_table_named_before_a_qualified_value_is_the_way_to_it(campus):
     assert direct.kind == "answer" and [r[-1] for r in direct.rows] == ["Bo"], direct.explain()
 
 
+def test_rows_kept_by_a_count_show_that_count(campus):
+    answer = ask(campus, "venues with more than 1 talk")
+    assert answer.kind == "answer", answer.explain()
+    assert [(r[1], r[-1]) for r in answer.rows] == [("Spring Symposium", 2)]
+
+
 def test_words_naming_a_table_and_its_name_column_mean_the_rows(campus):
     answer = ask(campus, "number of talks per venue")
     assert answer.kind == "answer", answer.explain()
