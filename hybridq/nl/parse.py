@@ -135,6 +135,8 @@ SHAPE_WORDS = (STOPWORDS | NEGATIONS | set(TOP_WORDS) | {w for phrase in AGG_WOR
 FILLER = {"any", "all", "some", "the", "a", "an", "our", "their", "its", "that", "which", "who", "have", "has", "had",
           "with", "are", "is", "were", "was", "been", "do", "did", "does"}
 
+# verbs of being and having: what follows them holds now ('customers we have today')
+STATIVE_VERBS = {"have", "has", "is", "are", "am", "be"}
 # words between a verb and the rows it acts on ('open the most tickets', 'open any tickets')
 VERB_OBJECT_FILLERS = {"the", "a", "an", "most", "more", "fewest", "least", "many", "any", "some", "no"}
 
@@ -1512,6 +1514,8 @@ class Parser:
         for window in self.windows:
             if any(k in self.used for k in range(window.first, window.last)):
                 continue
+            if self._present_state(window):
+                continue  # left to the words of the present: a state, not a date
             table, column, link = self._time_target(window, spec)
             desc = f"{table}.{column} in [{window.start or '...'}, {window.end or '...'})"
             words = [self.note(window.first, window.last, desc)]
@@ -1525,6 +1529,17 @@ class Parser:
                             and k not in self.used:
                         words.append(self.note(k, k + 1, f"({table} made in the window)"))
             spec.conditions.append(Condition("time", table, column, values=[window.start, window.end], words=words))
+
+    def _present_state(self, window) -> bool:
+        """'customers we have today', 'who is a customer now': 'today' after a verb of being or having
+        says what holds now, not a day on which something happened."""
+        words = self.lower[window.first:window.last]
+        if words not in (["today"], ["now"], ["right", "now"]):
+            return False
+        k = window.first - 1
+        while k >= 0 and self.lower[k] in PRONOUNS:
+            k -= 1
+        return k >= 0 and self.lower[k] in STATIVE_VERBS
 
     def _time_target(self, window, spec: QuerySpec) -> tuple[str, str, Link | None]:
         """The date a time window is about: the date column or the verb the catalog gives for it

@@ -294,6 +294,10 @@ def test_a_phrasal_visit_is_not_the_making_of_rows(campus):
     assert "logged" in refused(campus, "how many students logged in yesterday?").unplaced
 
 
+def test_today_after_having_is_the_present_not_a_day(campus):
+    assert "today" in refused(campus, "how many students do we have today?").unplaced
+
+
 def test_still_needs_a_state_not_only_a_name(campus):
     assert "still" in refused(campus, "is Joe's Pizza still a shop?").unplaced
 
