@@ -422,17 +422,19 @@ def explain(catalog_file, query, query_file, params, fmt):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format of the rows.")
 @click.option("--llm/--no-llm", default=None, help="Ask the configured language model (default: only as fallback).")
 @click.option("--sql-only", is_flag=True, help="Print the SQL without running it.")
-@click.option("--choose", type=int, help="After a clarification: the number of the reading to answer.")
+@click.option("--choose", type=int, help="Answer with reading N of a question that can be read in several ways.")
 @friendly
 def ask(catalog_file, question, fmt, llm, sql_only, choose):
     """Answer a question in words: prints the SQL, what each part of the question became, and the rows.
 
     A question with words the catalog cannot place is not guessed: the words are named with the
-    closest catalog terms, and the command exits with 2.
+    closest catalog terms, and the command exits with 2. A question the catalog reads in several
+    ways lists the readings, numbered, and exits with 3: ask again with --choose N.
 
     \b
     hybridq ask catalogs/acme.yaml "ARR by region"
     hybridq ask catalogs/acme.yaml "enterprise customers with tickets mentioning data export"
+    hybridq ask catalogs/acme.yaml "customers mentioning data residency" --choose 1
     """
     from hybridq.serve import wire
 
@@ -440,18 +442,26 @@ def ask(catalog_file, question, fmt, llm, sql_only, choose):
         if sql_only and hasattr(hq, "store"):
             from hybridq.nl import question_to_sql
 
-            return wire.answer_json(question_to_sql(hq, question)[1])
+            return wire.answer_json(question_to_sql(hq, question, choose)[1])
         options = {"choose": choose} if choose is not None else {}
         found = hq.ask(question, llm=llm, **options)
         return found if isinstance(found, dict) else wire.answer_json(found)  # the owner answers in JSON
 
     payload = with_store(catalog_file, answer, warm=not sql_only)
+    if payload.get("options"):
+        if fmt == "json":
+            click.echo(_json({k: v for k, v in payload.items() if k not in ("explanation", "arrow")}))
+        else:
+            err.print(f"the question can be read in {len(payload['options'])} ways; ask again with --choose N:",
+                      style="yellow", markup=False)
+            for i, option in enumerate(payload["options"], 1):
+                err.print(f"\n{i}. {option['description']}", markup=False)
+                for choice in option.get("choices", []):
+                    err.print(f"   ({choice})", style="dim", markup=False)
+                err.print(option["sql"], style="dim", markup=False, highlight=False)
+        raise SystemExit(3)
     if payload.get("refused"):
         err.print(payload["explanation"], style="yellow", markup=False)
-        raise SystemExit(2)
-    if payload.get("options"):
-        err.print(payload["explanation"], style="yellow", markup=False)
-        err.print("ask again with --choose N to answer one of these readings", style="yellow")
         raise SystemExit(2)
     if fmt == "json":
         click.echo(_json({k: v for k, v in payload.items() if k not in ("explanation", "arrow")}))

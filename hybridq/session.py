@@ -203,8 +203,9 @@ class Session:
 
     def ask(self, question: str, *, llm: bool | None = None, **options):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
-        `sql()`), what each part of the question became, and the rows; or a refusal naming the
-        words that could not be placed."""
+        `sql()`), what each part of the question became, and the rows; or, when the question can be
+        read in several ways, those readings to choose from (`choose=N` answers with reading N); or
+        a refusal naming the words that could not be placed."""
         from hybridq.nl import ask
 
         return ask(self, question, llm=llm, **options)

@@ -37,6 +37,16 @@ def make_acme(root: Path, scale: float = ACME_SCALE) -> Path:
     return root / "catalogs" / "acme.yaml"
 
 
+def make_tpch(root: Path, scale: float = 0.01) -> Path:
+    """A project folder holding catalogs/tpch.yaml and TPC-H data (tpchgen-cli); returns the catalog path."""
+    from examples.tpch.generate import generate
+
+    (root / "catalogs").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "catalogs" / "tpch.yaml", root / "catalogs" / "tpch.yaml")
+    generate(root / "examples" / "tpch" / "data", scale)
+    return root / "catalogs" / "tpch.yaml"
+
+
 @pytest.fixture(scope="session")
 def acme_catalog(tmp_path_factory) -> Path:
     return make_acme(tmp_path_factory.mktemp("acme"))

@@ -39,20 +39,46 @@ class SemanticConfig(Strict):
     )
 
 
+class ValueAliases(Strict):
+    """A known value and the other ways people write it ("TX" for Texas, "mid market" for Mid-Market)."""
+
+    value: str
+    aliases: list[str] = Field(default_factory=list, description="Other spellings, abbreviations, names.")
+
+    _normalise_aliases = field_validator("aliases", mode="before")(_as_list)
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value_as_text(cls, value: Any) -> Any:
+        return value if isinstance(value, (dict, list)) or value is None else str(value)
+
+
 class Column(Strict):
     type: str = Field(description="A DuckDB type: INTEGER, BIGINT, DOUBLE, DECIMAL(12,2), VARCHAR, TEXT, DATE, TIMESTAMP, BOOLEAN.")
     description: str | None = None
     synonyms: list[str] = Field(default_factory=list, description="Other names people use for this column.")
-    values: list[str] | None = Field(None, description="The known values of a categorical column.")
+    values: list[str | ValueAliases] | None = Field(
+        None, description="The known values of a categorical column; a value may list its aliases: {value: TX, aliases: [Texas]}.")
     semantic: SemanticConfig | None = Field(
         None, description="Mark a text column semantic (true, or chunking settings) to embed it."
     )
-    unit: str | None = Field(None, description="Unit or currency of a numeric column, e.g. USD, seats, days.")
+    unit: str | None = Field(None, description="Unit or currency of a numeric column, e.g. USD, seats, days; "
+                             "'year' on an integer column makes it usable as a time column.")
+    verbs: list[str] = Field(default_factory=list, description=(
+        "Date column: verbs whose time refers to this date ('cancelled', 'ended' on end_date). Semantic column: verbs "
+        "that introduce what its text is about ('complained', 'reported' on tickets.body)."))
+    adjectives: list[str] = Field(default_factory=list, description=(
+        "Number column: adjectives that rank rows by it, highest first ('large' and 'big' on area: 'the largest'); "
+        "their opposites ('smallest') rank lowest first."))
+    index_values: bool | None = Field(None, description=(
+        "Index the column's distinct values so questions can name them (default: short text columns, and the label "
+        "column, up to 100,000 values); false to opt out."))
     source_column: str | None = Field(
         None, description="The column's name in the source when it differs (a CSV header such as 'Unit Price (€)', "
         "a JSON or front-matter key such as _score).")
 
     _normalise_synonyms = field_validator("synonyms", mode="before")(_as_list)
+    _normalise_words = field_validator("verbs", "adjectives", mode="before")(_as_list)
 
     @field_validator("values", mode="before")
     @classmethod
@@ -60,6 +86,10 @@ class Column(Strict):
         if isinstance(value, list):
             return [v if isinstance(v, (dict, list)) else str(v) for v in value]
         return value
+
+    def value_names(self) -> list[str]:
+        """The known values, without their aliases."""
+        return [v.value if isinstance(v, ValueAliases) else v for v in self.values or []]
 
     @field_validator("semantic", mode="before")
     @classmethod
@@ -71,6 +101,15 @@ class Column(Strict):
         return value
 
 
+class Ranking(Strict):
+    """Adjectives that rank a table's rows by a glossary metric computed per row ('the best customers' by ARR)."""
+
+    adjectives: list[str] = Field(description="Adjectives such as good, valuable; 'the best' ranks the highest first.")
+    metric: str = Field(description="A glossary metric (its term), computed for each row of the table.")
+
+    _normalise = field_validator("adjectives", mode="before")(_as_list)
+
+
 class Table(Strict):
     source: str = Field(description="Name of the source (under `sources:`) that fills this table.")
     description: str | None = None
@@ -79,9 +118,17 @@ class Table(Strict):
     time_column: str | None = Field(None, description="The column questions about time ('last quarter') refer to.")
     label_column: str | None = Field(
         None, description="The column that names a row in answers that list rows (default: name, title or subject).")
+    entity_key: list[str] = Field(default_factory=list, description=(
+        "When a row is finer than the thing it describes (one row per river and state), the column(s) naming that "
+        "thing: counting the table's things counts distinct values of these."))
+    rankings: list[Ranking] = Field(default_factory=list, description="Adjectives that rank rows by a metric.")
+    current: str | None = Field(None, description=(
+        "A condition on this table's columns that holds for the rows in effect now (an active subscription: "
+        "subscriptions.status = 'active'). A question that reaches these rows without a state or a time of its "
+        "own is read both ways: all rows, and the current ones."))
     columns: dict[str, Column]
 
-    _normalise_lists = field_validator("primary_key", "synonyms", mode="before")(_as_list)
+    _normalise_lists = field_validator("primary_key", "synonyms", "entity_key", mode="before")(_as_list)
 
     @field_validator("columns", mode="before")
     @classmethod
@@ -92,6 +139,17 @@ class Table(Strict):
 
     def semantic_columns(self) -> list[str]:
         return [name for name, col in self.columns.items() if col.semantic is not None]
+
+    def label(self) -> str:
+        """The column that names a row when rows are listed: label_column, else one called name, title,
+        subject or label (also with a prefix: c_name), else the key."""
+        if self.label_column:
+            return self.label_column
+        for name in ("name", "title", "subject", "label"):
+            for column in self.columns:
+                if column.lower() == name or column.lower().endswith("_" + name):
+                    return column
+        return self.primary_key[0] if self.primary_key else next(iter(self.columns))
 
     def find_column(self, name: str) -> str | None:
         """The catalog spelling of column `name`, matched case-insensitively, or None."""
@@ -260,6 +318,19 @@ class LLMSettings(Strict):
     timeout_seconds: float = Field(60.0, gt=0)
 
 
+class Questions(Strict):
+    """How questions in words read this catalog."""
+
+    all_rows: list[str] = Field(default_factory=list, description=(
+        "Phrases that mean every row of the data and change nothing ('in the us' when all the data is about one "
+        "country), beyond general ones such as 'overall' and 'in total'."))
+    paraphrase: Literal["auto", "on", "off"] = Field("auto", description=(
+        "Link words the catalog does not contain to its phrases by meaning: auto uses the embedding model only when "
+        "it is loaded for semantic columns anyway."))
+
+    _normalise = field_validator("all_rows", mode="before")(_as_list)
+
+
 class TablePolicy(Strict):
     """What one role sees of one table."""
 
@@ -311,6 +382,7 @@ class Catalog(Strict):
     relationships: list[Relationship] = Field(default_factory=list)
     glossary: list[GlossaryTerm] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
+    questions: Questions = Field(default_factory=Questions, description="How questions in words read the catalog.")
     alerts: list[Alert] = Field(default_factory=list)
     access: Access | None = None
 
@@ -350,3 +422,17 @@ class Catalog(Strict):
     def semantic_columns(self) -> list[tuple[str, str]]:
         """(table, column) for every semantic column."""
         return [(t, c) for t, table in self.tables.items() for c in table.semantic_columns()]
+
+    def phrases(self) -> list[str]:
+        """The names and synonyms of tables, columns and glossary terms, and the vocabulary's words:
+        what words of a question may be paraphrases of (values are names, never paraphrased)."""
+        out = set()
+        for tname, table in self.tables.items():
+            out |= {tname.replace("_", " "), *table.synonyms}
+            for ranking in table.rankings:
+                out |= set(ranking.adjectives)
+            for cname, col in table.columns.items():
+                out |= {cname.replace("_", " "), *col.synonyms, *col.verbs, *col.adjectives}
+        for term in self.glossary:
+            out |= {term.term, *term.synonyms}
+        return sorted(p for p in out if p.strip())

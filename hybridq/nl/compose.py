@@ -10,6 +10,7 @@ reported, never guessed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import deque
 from dataclasses import dataclass
 
@@ -17,6 +18,8 @@ import sqlglot
 from sqlglot import exp
 
 from hybridq.catalog.model import Catalog
+from hybridq.catalog.rules.context import type_family
+from hybridq.nl.graph import catalog_graph
 from hybridq.nl.lexicon import Lexicon
 from hybridq.nl.parse import Refusal
 from hybridq.nl.spec import Condition, Measure, QuerySpec
@@ -31,6 +34,9 @@ class Step:
     src_col: str
     dst_col: str
     up: bool  # many-to-one (from the table holding the foreign key to the one it refers to)
+
+
+ROW_CONDITIONS = ("value", "term", "compare", "time", "semantic", "current")
 
 
 def neighbours(catalog: Catalog, table: str) -> list[Step]:
@@ -85,6 +91,7 @@ class Composer:
         self.lex = lexicon
         self.catalog = lexicon.catalog
         self.joined: dict[str, list[Step]] = {spec.root: []}
+        self.none_of: dict[str, list[Condition]] = {}  # conditions on the rows a negated existence excludes
 
     # -- joins ---------------------------------------------------------------------------------
 
@@ -122,16 +129,29 @@ class Composer:
             node = _compare(col(t, cond.column), cond.op, cond.values)
         elif cond.kind == "time":
             start, end = cond.values
+            if self.lex.year_column(t, cond.column):
+                bound = _year_bound
+                if any(d is not None and (d.month, d.day) != (1, 1) for d in (start, end)):
+                    raise Refusal([t], {}, f"{t}.{cond.column} holds years, and the time asked for is not whole years")
+            else:
+                bound = _date
             parts = []
             if start is not None:
-                parts.append(exp.GTE(this=col(t, cond.column), expression=_date(start)))
+                parts.append(exp.GTE(this=col(t, cond.column), expression=bound(start)))
             if end is not None:
-                parts.append(exp.LT(this=col(t, cond.column), expression=_date(end)))
+                parts.append(exp.LT(this=col(t, cond.column), expression=bound(end)))
             node = exp.and_(*parts)
         elif cond.kind == "semantic":
             node = exp.Anonymous(this="semantic_match", expressions=[col(t, cond.column), exp.Literal.string(cond.text)])
+            if cond.literals:  # or the text, or the row's title, names them as written ('tickets about hubspot')
+                node = exp.Paren(this=exp.or_(node, *[exp.and_(*[
+                    exp.RegexpLike(this=col(t, c), expression=exp.Literal.string(rf"\b{re.escape(w)}(s|es)?\b"),
+                                   flag=exp.Literal.string("i")) for w in cond.literals]) for c in self.texts_of(t, cond.column)]))
+        elif cond.kind == "current":
+            node = parse_sql(cond.text)
         elif cond.kind == "exists":
-            return self.exists(t, [], cond.negated)
+            return self.exists(t, [self.predicate(c) for c in self.none_of.get(t, [])] if cond.negated else [],
+                               cond.negated)
         elif cond.kind == "count_compare":
             return _compare(self.correlated(cond.measure), cond.op, cond.values)
         elif cond.kind == "measure_compare":
@@ -141,6 +161,14 @@ class Composer:
         else:  # pragma: no cover
             raise ValueError(cond.kind)
         return exp.Not(this=exp.Paren(this=node)) if cond.negated else node
+
+    def texts_of(self, table: str, column: str) -> list[str]:
+        """The searched text column, and the text column that names the table's rows (a ticket's subject)."""
+        label = self.catalog.tables[table].label()
+        texts = [column]
+        if label != column and type_family(self.catalog.tables[table].columns[label].type) == "text":
+            texts.append(label)
+        return texts
 
     def place(self, cond: Condition) -> tuple[str, exp.Expression]:
         """('where', predicate) for the root or a joined table, else an EXISTS on the table's rows."""
@@ -155,12 +183,80 @@ class Composer:
         inner = Condition(**{**cond.__dict__, "negated": False})
         return "where", self.exists(cond.table, [self.predicate(inner)], negated)
 
-    def exists(self, table: str, predicates: list[exp.Expression], negated: bool) -> exp.Expression:
-        """EXISTS (rows of `table`, reached from the root, satisfying the predicates)."""
+    def related_rows(self) -> dict[str, list[list[Condition]]]:
+        """Plain conditions on rows related one-to-many, grouped by the rows they must hold for together:
+        'customers with an open urgent order' is one order both open and urgent, and 'more than 2
+        tickets about refunds' counts the tickets about refunds (the count takes those conditions).
+        Two values of one column ('both a DPA and an MSA') are two rows."""
+        counted = {c.measure.table: c.measure for c in self.spec.conditions
+                   if c.kind == "count_compare" and c.measure is not None and not c.negated}
+        missing = {c.table for c in self.spec.conditions if c.kind == "exists" and c.negated}
+        out: dict[str, list[list[Condition]]] = {}
+        for cond in self.spec.conditions:
+            if cond.table in missing and cond.kind in ROW_CONDITIONS and not cond.negated \
+                    and not self.reach(cond.table)[1]:
+                # "businesses with no check-ins on a Monday": no check-in that is on a Monday
+                self.none_of.setdefault(cond.table, []).append(cond)
+                continue
+            if cond.kind == "exists" and not cond.negated and any(
+                    c.table == cond.table and c.kind in ROW_CONDITIONS and not c.negated for c in self.spec.conditions):
+                out.setdefault(cond.table, [[]])[0].append(cond)  # "with tickets mentioning X": one ticket does both
+                continue
+            if cond.kind not in ROW_CONDITIONS or cond.negated or self.reach(cond.table)[1]:
+                continue
+            if cond.table in counted:
+                if cond not in counted[cond.table].filters:
+                    counted[cond.table].filters.append(cond)
+                continue
+            groups = out.setdefault(cond.table, [])
+            group = next((g for g in groups if not any(
+                x.kind == cond.kind == "value" and x.column == cond.column for x in g)), None)
+            if group is None:
+                groups.append([cond])
+            else:
+                group.append(cond)
+        return out
+
+    def one_row_each(self, below: dict[str, list[list[Condition]]]) -> list[tuple[list[str], list[Condition]]]:
+        """The EXISTS to write: conditions on tables reached through the same related row join into one
+        ('students who got an A in Advanced Calculus': one record with grade A, of that course), unless
+        a table holds two rows' conditions ('both a DPA and an MSA')."""
+        out: list[tuple[list[str], list[Condition]]] = []
+        through: dict[str, int] = {}
+        for table, groups in below.items():
+            path, _ = self.reach(table)
+            hop = path[0].dst if path else table
+            if len(groups) == 1 and hop in through and all(len(below[t]) == 1 for t in out[through[hop]][0]):
+                tables, conds = out[through[hop]]
+                out[through[hop]] = (tables + [table], conds + groups[0])
+                continue
+            for group in groups:
+                out.append(([table], list(group)))
+            if len(groups) == 1:
+                through.setdefault(hop, len(out) - 1)
+        return out
+
+    def exists(self, table: str, predicates: list[exp.Expression], negated: bool,
+               also: list[str] = ()) -> exp.Expression:
+        """EXISTS (rows of `table`, reached from the root, satisfying the predicates), joining the
+        tables in `also` along their own paths from the same related row."""
         path, _ = self.reach(table)
         if not path:
             raise Refusal([table], {}, f"cannot relate {table} to itself")
         first = path[0]
+        if also:
+            sub = exp.select(exp.Literal.number(1)).from_(exp.to_table(first.dst))
+            joined = {first.dst}
+            for other in [table, *also]:
+                for step in self.reach(other)[0][1:]:
+                    if step.dst not in joined:
+                        joined.add(step.dst)
+                        sub = sub.join(exp.to_table(step.dst), on=exp.EQ(this=col(step.src, step.src_col),
+                                                                           expression=col(step.dst, step.dst_col)))
+            sub = sub.where(exp.and_(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)),
+                                     *predicates))
+            node = exp.Exists(this=sub)
+            return exp.Not(this=node) if negated else node
         sub = exp.select(exp.Literal.number(1)).from_(exp.to_table(path[-1].dst))
         for step in reversed(path[1:]):
             sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
@@ -174,10 +270,18 @@ class Composer:
         if m.kind == "metric":
             return parse_sql(self.catalog.glossary[m.term].sql)
         if m.kind == "count":
+            spec = self.catalog.tables[m.table]
+            if spec.entity_key:  # one row per river and state: count the rivers
+                return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in spec.entity_key]))
             if m.table == self.spec.root:
                 return exp.Count(this=exp.Star())
-            key = self.catalog.tables[m.table].primary_key
-            return exp.Count(this=exp.Distinct(expressions=[col(m.table, key[0])]))
+            self.need_join(m.table, f"counting {m.table}")
+            key = spec.primary_key or [next(iter(spec.columns))]
+            return exp.Count(this=exp.Distinct(expressions=[col(m.table, k) for k in key]))
+        if m.table != self.spec.root:
+            self.need_join(m.table, f"measuring {m.table}.{m.column}")
+        if m.kind == "median":
+            return exp.Anonymous(this="median", expressions=[col(m.table, m.column)])
         func = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}[m.kind]
         return func(this=col(m.table, m.column))
 
@@ -212,8 +316,36 @@ class Composer:
 
     # -- the query -----------------------------------------------------------------------------
 
+    def reroot(self) -> None:
+        """Aggregate across a one-to-many or many-to-many link: 'keyphrases per paper' reads the table
+        linking the two, from which both are reached without fan-out, and counts distinct keyphrases.
+        Counts, minimums and maximums are safe from any such table; totals and averages only from
+        the grouped table itself, or they would add a row more than once."""
+        spec = self.spec
+        if not spec.measures:
+            return
+        group_tables = {g.table for g in spec.groups if g.table and g.period is None}
+        needed = set(group_tables)
+        needed |= {t for t, _ in spec.show_columns} | {m.table for m in spec.measures}
+        if spec.ranking is not None and spec.ranking.kind == "column":
+            needed.add(spec.ranking.table)
+        graph = catalog_graph(self.lex)
+        if all(t == spec.root or graph.up_reachable(spec.root, t) for t in needed):
+            return
+        fits = [c for c in self.catalog.tables if all(t == c or graph.up_reachable(c, t) for t in needed)]
+        if any(m.kind not in ("count", "min", "max") for m in spec.measures):
+            # a total or an average is safe from the grouped table only: each of its rows reaches one
+            # row of the measured table ('review counts per category' adds each business once per category)
+            fits = [c for c in fits if c in group_tables]
+        costs = {c: sum(graph.distance(c, t) or 0 for t in needed) for c in fits}
+        best = sorted(fits, key=lambda c: costs[c])
+        if best and (len(best) == 1 or costs[best[0]] < costs[best[1]]):
+            spec.root = best[0]
+            self.joined = {spec.root: []}
+
     def compose(self) -> exp.Select:
         spec = self.spec
+        self.reroot()
         select = exp.select().from_(exp.to_table(spec.root))
         projections: list[exp.Expression] = []
         group_by: list[exp.Expression] = []
@@ -222,7 +354,7 @@ class Composer:
         aggregate = bool(spec.measures)
         for group in spec.groups:
             if group.period is not None:
-                expr, alias = self.period(group.period)
+                expr, alias = self.period(group.period, group.table or spec.root, group.column)
                 projections.append(exp.alias_(expr, alias))
                 group_by.append(expr.copy())
                 continue
@@ -242,7 +374,15 @@ class Composer:
                 for c in self.identity(group.table):
                     projections.append(col(group.table, c))
                     group_by.append(col(group.table, c))
+        if spec.partition is not None:
+            self.need_join(spec.partition.table, "ranking within groups")
+        below = self.related_rows()
         for cond in spec.conditions:
+            if any(cond is c for conds in self.none_of.values() for c in conds) or \
+                    any(cond is c for groups in below.values() for group in groups for c in group) or any(
+                    cond is f for c in spec.conditions if c.kind == "count_compare" and c.measure
+                    for f in c.measure.filters):
+                continue
             if cond.kind == "measure_compare" and aggregate and cond.measure and cond.measure.table == spec.root \
                     and group_by:
                 having.append(_compare(self.measure_sql(cond.measure), cond.op, cond.values))
@@ -252,6 +392,9 @@ class Composer:
                 continue
             _, predicate = self.place(cond)
             where.append(predicate)
+        for tables, group in self.one_row_each(below):
+            where.append(self.exists(tables[0], [self.predicate(c) for c in group if c.kind != "exists"], False,
+                                     also=tables[1:]))
         order: list[exp.Expression] = []
         limit = None
         if aggregate:
@@ -264,6 +407,10 @@ class Composer:
             entity = spec.entity or spec.root
             for c in self.identity(entity):
                 projections.append(col(entity, c))
+            for cond in spec.conditions:  # 'papers with more than two authors': the count that decided
+                if cond.kind == "count_compare" and not cond.negated and cond.measure is not None:
+                    alias = cond.measure.alias if cond.measure.alias != "value" else f"{cond.measure.table}_count"
+                    projections.append(exp.alias_(self.correlated(cond.measure), alias))
         for table, column in spec.show_columns:
             node = col(table, column)
             if all(p.sql() != node.sql() for p in projections):
@@ -285,10 +432,13 @@ class Composer:
                 inner = inner.where(exp.EQ(this=col(first.dst, first.dst_col), expression=col(spec.root, first.src_col)))
                 projections.append(exp.alias_(exp.Subquery(this=inner), "score"))
             order.append(exp.Ordered(this=exp.column("score"), desc=True))
-            limit = ranking.limit or 10
+            limit = ranking.limit
         elif ranking is not None and ranking.kind == "column":
             self.need_join(ranking.table, "ordering")
             node = col(ranking.table, ranking.column)
+            if aggregate and all(g.sql() != node.sql() for g in group_by):
+                raise Refusal([ranking.column], {}, f"the rows are totals per group, and {ranking.table}.{ranking.column} "
+                              "is not one of the groups: it cannot order them")
             if all(p.sql() != node.sql() for p in projections):
                 projections.append(node)
             order.append(exp.Ordered(this=node.copy(), desc=ranking.desc, nulls_first=False))
@@ -306,31 +456,66 @@ class Composer:
             select = select.group_by(*group_by)
         if having:
             select = select.having(exp.and_(*having))
+        if spec.partition is not None and order and limit:
+            return self.per_group(select, order, limit, aggregate and bool(group_by))
         if order:
             select = select.order_by(*order)
         if limit:
             select = select.limit(limit)
         return select
 
-    def period(self, unit: str) -> tuple[exp.Expression, str]:
-        """A period of the root's time column: the glossary's dimension for it when there is one
-        ('order year'), else date_trunc."""
-        column = self.catalog.tables[self.spec.root].time_column
+    def per_group(self, select: exp.Select, order: list[exp.Ordered], limit: int, grouped: bool) -> exp.Select:
+        """The first `limit` rows of each group: row_number() over the group, in the ranking's order."""
+        g = self.spec.partition
+        parts = [col(g.table, g.column)] if g.column else [col(g.table, c) for c in self.identity(g.table)]
+        shown = {p.sql() for p in select.expressions}
+        select = select.select(*[p.copy() for p in parts if p.sql() not in shown], append=True)
+        if grouped:
+            select = select.group_by(*[p.copy() for p in parts], append=True)
+        keys = [exp.Ordered(this=self._order_source(select, o.this), desc=o.args.get("desc"), nulls_first=False)
+                for o in order]
+        rank = exp.Window(this=exp.RowNumber(), partition_by=[p.copy() for p in parts],
+                          order=exp.Order(expressions=keys))
+        select = select.qualify(exp.LTE(this=rank, expression=exp.Literal.number(limit)))
+        return select.order_by(*[p.copy() for p in parts], *[k.copy() for k in keys])
+
+    @staticmethod
+    def _order_source(select: exp.Select, node: exp.Expression) -> exp.Expression:
+        """An ORDER BY key as an expression a window can use (an output alias is not visible there)."""
+        if isinstance(node, exp.Column) and not node.table:
+            for projection in select.expressions:
+                if isinstance(projection, exp.Alias) and projection.alias == node.name:
+                    return projection.this.copy()
+        return node.copy()
+
+    def period(self, unit: str, table: str, column: str | None) -> tuple[exp.Expression, str]:
+        """A period of a time column (the root's, or the one the question chose): the glossary's
+        dimension for it when there is one ('order year'), else date_trunc."""
+        column = column or self.catalog.tables[table].time_column
         if column is None:
-            raise Refusal([unit], {}, f"table {self.spec.root} has no time_column to group by {unit}")
+            raise Refusal([unit], {}, f"table {table} has no time_column to group by {unit}")
+        if table != self.spec.root:
+            self.need_join(table, f"grouping by {unit}")
+        if self.lex.year_column(table, column):
+            if unit != "year":
+                raise Refusal([unit], {}, f"{table}.{column} holds years, so it cannot be grouped by {unit}")
+            return col(table, column), column
         for term in self.catalog.glossary:
             if term.kind != "dimension" or not term.sql:
                 continue
             names = [term.term.lower(), *(s.lower() for s in term.synonyms)]
             node = parse_sql(term.sql)
             columns = {(self.catalog.find_table(c.table) if c.table else None, c.name) for c in node.find_all(exp.Column)}
-            if columns == {(self.spec.root, column)} and any(n.split()[-1] == unit for n in names):
+            if columns == {(table, column)} and any(n.split()[-1] == unit for n in names):
                 return node, _alias(term.term)
-        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(self.spec.root, column)]), unit
+        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(unit), col(table, column)]), unit
 
     def identity(self, table: str) -> list[str]:
-        """Columns that identify a row in an answer: its key and its label."""
+        """Columns that identify a row in an answer: its key and its label; for a table whose rows are
+        finer than what they describe (one row per business and category), its entity key."""
         spec = self.catalog.tables[table]
+        if spec.entity_key:
+            return list(spec.entity_key)
         out = list(spec.primary_key[:1])
         label = self.lex.label_column(table)
         if label not in out:
@@ -348,6 +533,10 @@ def _compare(left: exp.Expression, op: str, values: list) -> exp.Expression:
 
 def _number(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _year_bound(d: dt.date) -> exp.Expression:
+    return exp.Literal.number(d.year)
 
 
 def _date(d: dt.date) -> exp.Expression:

@@ -87,7 +87,7 @@ def catalog_slice(session, question: str) -> dict:
         "tables": [{"name": n, "description": catalog.tables[n].description,
                     "primary_key": catalog.tables[n].primary_key, "time_column": catalog.tables[n].time_column,
                     "columns": [{"name": c, "type": col.type, "semantic": col.semantic is not None,
-                                 "description": col.description, "values": col.values, "synonyms": col.synonyms}
+                                 "description": col.description, "values": col.value_names(), "synonyms": col.synonyms}
                                 for c, col in catalog.tables[n].columns.items()]} for n in tables],
         "relationships": [f"{r.from_} -> {r.to}" for r in catalog.relationships
                           if r.from_.split(".")[0] in chosen and r.to.split(".")[0] in chosen],
@@ -118,12 +118,16 @@ class ChatClient:
                           hint="check llm.base_url / HYBRIDQ_LLM_BASE_URL and the API key") from exc
 
 
-def ask_llm(session, question: str, config: LLMConfig, client: ChatClient | None = None):
+def ask_llm(session, question: str, config: LLMConfig, client: ChatClient | None = None,
+            readings: list | None = None):
     """(sql, result, transcript) from the language model, every SQL checked by the guard and run;
-    raises NLError when no usable SQL came back within the rounds allowed."""
+    raises NLError when no usable SQL came back within the rounds allowed. `readings` (description,
+    sql) are the catalog's own readings of an ambiguous question, given to the model as context."""
     client = client or ChatClient(config)
     system = TEMPLATES.get_template("system.j2").render(**catalog_slice(session, question))
-    messages = [{"role": "system", "content": system}, {"role": "user", "content": question}]
+    user = question if not readings else TEMPLATES.get_template("readings.j2").render(question=question,
+                                                                                      readings=readings)
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     errors = []
     for _ in range(max(1, config.max_rounds)):
         reply = client.complete(messages)

@@ -31,13 +31,14 @@ class Measure:
 
 @dataclass
 class Condition:
-    kind: str  # value | term | compare | time | semantic | exists | count_compare | measure_compare | above_average
+    kind: str  # value | term | compare | time | semantic | current | exists | count_compare | measure_compare | above_average
     table: str
     column: str | None = None
     op: str | None = None  # = | in | > | >= | < | <= | between
     values: list = field(default_factory=list)
     term: int | None = None
     text: str | None = None  # semantic phrase
+    literals: list[str] = field(default_factory=list)  # semantic: rare words of the phrase a text may hold verbatim
     measure: Measure | None = None
     negated: bool = False
     words: list[Words] = field(default_factory=list)
@@ -50,6 +51,7 @@ class Group:
     term: int | None = None  # glossary dimension
     words: Words | None = None
     period: str | None = None  # month | year | quarter | week | day: of the root table's time column
+    each: bool = False  # said with "each", "every" or "per": a partition when the rows are ranked
 
 
 @dataclass
@@ -75,6 +77,7 @@ class QuerySpec:
     entity_words: Words | None = None
     show_columns: list[tuple[str, str]] = field(default_factory=list)  # extra columns asked for
     vias: dict[str, str] = field(default_factory=dict)  # table -> the table its join path must pass ("customer nations")
+    partition: Group | None = None  # "the top 3 customers by MRR in each segment": the ranking restarts per group
 
 
 @dataclass

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 # Words (hyphenated words split: "mid-market" is "mid market"), numbers with their unit, quoted
 # phrases, comparison signs, and , ; ? (they end clauses). Other punctuation is dropped.
-TOKEN = re.compile(r"(?<![\w-])-?\$?\d[\d,]*(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_'#]*|\"[^\"]*\"|"
-                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?+]", re.IGNORECASE)
+TOKEN = re.compile(r"(?<![\w-])-?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:\s?(?:k|mm|m|bn|b)\b|%|x\b)?|[A-Za-z][A-Za-z0-9_'#]*|\"[^\"]*\"|"
+                   r"(?<![A-Za-z])'[^']+'(?![A-Za-z])|[<>]=?|=|[,;?+%]", re.IGNORECASE)
 QUOTED = re.compile(r"^[\"'](.*)[\"']$", re.S)
 
 
@@ -44,6 +44,25 @@ def singular(word: str) -> str:
     if w.endswith("s"):
         return w[:-1]
     return w
+
+
+# inflection -> the endings its base may have ('cancelling' -> 'cancel', 'queries' -> 'query')
+_INFLECTIONS = (("ies", ("y",)), ("ied", ("y",)), ("ing", ("", "e")), ("ed", ("", "e")), ("es", ("", "e")),
+                ("ers", ("", "e")), ("er", ("", "e")), ("ly", ("",)), ("s", ("",)))
+
+
+def base_forms(word: str) -> set[str]:
+    """The word and the bases it may inflect ('dashboards', 'cancelling', 'closed', 'queries'), by its
+    ending only: a word that does not end like an inflection has no other form ('hubspot')."""
+    w = word.lower()
+    forms = {w}
+    for ending, bases in _INFLECTIONS:
+        if w.endswith(ending) and len(w) - len(ending) >= 3:
+            stem = w[: -len(ending)]
+            forms |= {stem + b for b in bases}
+            if len(stem) >= 4 and stem[-1] == stem[-2]:  # a doubled consonant: 'cancelling', 'shipped'
+                forms.add(stem[:-1])
+    return forms
 
 
 MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9, "%": 1.0, "x": 1.0}
@@ -87,5 +106,7 @@ def tokenize(question: str) -> list[Token]:
 
 def normalize_phrase(phrase: str) -> tuple[str, ...]:
     """The normal form of a catalog phrase: singular lower-case words (underscores split)."""
+    # a possessive is read as its noun in questions ("Joe's" -> joe), so also in the names they match
+    phrase = re.sub(r"(?<=\w)['\u2019]s\b", "", phrase)
     words = re.findall(r"[A-Za-z0-9#]+", phrase.replace("_", " ").replace("-", " "))
     return tuple(singular(w) for w in words)

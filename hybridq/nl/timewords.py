@@ -19,6 +19,7 @@ MONTHS["may"] = 5
 UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
          "quarter": "quarter", "quarters": "quarter", "year": "year", "years": "year"}
 ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "q1": 1, "q2": 2, "q3": 3, "q4": 4}
+HALVES = {"first": 1, "second": 2, "h1": 1, "h2": 2}
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
             if start is not None:
                 found = Window(None, start, i, k)
         elif w in ("in", "during", "for", "of") and (_year(at(i + 1)) or at(i + 1) in MONTHS or at(i + 1) in ORDINAL_QUARTERS
+                                                        or at(i + 1) in HALVES
                                                         or (at(i + 1) == "the" and at(i + 2) in ORDINAL_QUARTERS)):
             start, stop, k = _point(words, i + 1, today)
             if start is not None:
@@ -117,6 +119,8 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
             start, stop, k = _point(words, i, today)
             found = Window(start, stop, i, k)
         if found:
+            if at(found.last) == "so" and at(found.last + 1) == "far" or at(found.last) == "to" and at(found.last + 1) == "date":
+                found = Window(found.start, found.end, found.first, found.last + 2)  # "this year so far"
             out.append(found)
             i = found.last
         else:
@@ -146,8 +150,20 @@ def _back(today: dt.date, unit: str, count: int) -> dt.date:
 def _point(words: list[str], k: int, today: dt.date) -> tuple[dt.date | None, dt.date | None, int]:
     """A year, a month (with optional year), or a quarter at k: (start, end exclusive, next position)."""
     at = lambda j: words[j] if j < len(words) else ""  # noqa: E731
-    if at(k) == "the" and at(k + 1) in ORDINAL_QUARTERS:
+    if at(k) == "the" and (at(k + 1) in ORDINAL_QUARTERS or at(k + 1) in HALVES):
         k += 1
+    half, j = (HALVES[at(k)], k + 1) if at(k) in ("h1", "h2") else \
+        (HALVES[at(k)], k + 2) if at(k) in HALVES and at(k + 1) == "half" else (None, k)
+    if half is not None:  # "the first half of 2026", "H2 2025"
+        if at(j) == "of":
+            j += 1
+        year = _year(at(j))
+        if year is None:
+            year = today.year if half == 1 or today.month > 6 else today.year - 1
+        else:
+            j += 1
+        start = dt.date(year, 6 * (half - 1) + 1, 1)
+        return start, add_months(start, 6), j
     if at(k) in ORDINAL_QUARTERS:
         q = ORDINAL_QUARTERS[at(k)]
         j = k + 1

@@ -38,7 +38,7 @@ from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.sources.base import RowIssue
 from hybridq.refresh.sources.tabular import csv_key_lines
-from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
+from hybridq.refresh.write import TableWrite, index_values_again_if_needed, write_duckdb, write_lance
 from hybridq.sql.scoring import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, get_meta, quote
 from hybridq.store.store import Store, make_private, private_files
@@ -162,6 +162,9 @@ class Refresher:
             for f in fetched:
                 if f.read is not None and f.read.on_commit is not None:
                     f.read.on_commit()
+            if not paths:
+                index_values_again_if_needed(self.store)
+                self.embed_phrases()
         report.seconds = time.perf_counter() - t0
         return report
 
@@ -313,6 +316,21 @@ class Refresher:
             plan.from_cache = sorted(cached)
             attach_vectors(plan, need, known, self.embedder, self.embedder.dim, progress=advance)
         return [plan for plan, _ in plans]
+
+    def embed_phrases(self) -> None:
+        """Vectors of the catalog's phrases, for reading question words by meaning: made here, where
+        the model is loaded anyway, so asking a question does not have to. Only for catalogs with
+        semantic columns (the others never load the model) and only for phrases not stored yet."""
+        catalog = self.store.catalog
+        if not catalog.semantic_columns():
+            return
+        model = catalog.embedding.model
+        stored = {r[0] for r in self.store.db.execute("SELECT phrase FROM _hq.phrases WHERE model = ?", [model]).fetchall()}
+        missing = [p for p in catalog.phrases() if p not in stored]
+        if missing:
+            vectors = self.embedder.embed(missing)
+            self.store.db.executemany("INSERT OR REPLACE INTO _hq.phrases VALUES (?, ?, ?)",
+                                      [[model, p, [float(x) for x in v]] for p, v in zip(missing, vectors)])
 
     def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
               report: RefreshReport, started: dt.datetime) -> int | None:

@@ -19,13 +19,14 @@ from hybridq.refresh.embed_stage import ColumnChanges
 from hybridq.refresh.external import record_source_state
 from hybridq.refresh.files import OUTSIDE, FileChanges
 from hybridq.refresh.sources.base import RowIssue
-from hybridq.store.duck import chunks_table, one, quote, rows_table, set_meta
+from hybridq.store.duck import chunks_table, get_meta, one, quote, rows_table, set_meta, table_exists
 from hybridq.store.lance_store import chunk_schema, key_filter, lance_column, literal
 from hybridq.store.store import Store, lance_name
 
 _names = itertools.count()
 
 VALUES_MAX_DISTINCT = 200
+NAMES_MAX_DISTINCT = 100_000
 VALUES_MAX_LENGTH = 80
 
 
@@ -225,23 +226,44 @@ def _record_source(store: Store, tw: TableWrite, now: dt.datetime) -> None:
                 "VALUES (?, ?, ?, NULL, NULL, NULL, NULL)", [tw.table, tw.source, now])
 
 
+# Which columns' values are indexed, and how many: stores indexed under another policy are indexed again.
+VALUES_POLICY = "2: short text columns up to 200 values; names, text keys and index_values columns up to 100,000"
+
+
+def index_values_again_if_needed(store: Store) -> None:
+    """Index every table's values again when the indexing policy (or a column's index_values) changed."""
+    policy = VALUES_POLICY + repr(sorted((t, c) for t, spec in store.catalog.tables.items()
+                                         for c, col in spec.columns.items() if col.index_values is not None))
+    if get_meta(store.db, "values_policy") == policy:
+        return
+    for table in store.catalog.tables:
+        if table_exists(store.db, "main", table):
+            _index_values(store, table)
+    set_meta(store.db, "values_policy", policy)
+
+
 def _index_values(store: Store, table: str) -> None:
     """Remember the distinct values of short, low-cardinality text columns (for linking questions)."""
     con = store.db
     store.forget_value_columns(table)
     spec = store.catalog.tables[table]
     con.execute("DELETE FROM _hq.values_index WHERE table_name = ?", [table])
+    label = spec.label()
     for name, col in spec.columns.items():
-        if col.semantic is not None or not is_text_type(col.type) or name in spec.primary_key:
+        if col.semantic is not None or not is_text_type(col.type) or col.index_values is False:
             continue
+        # names and text keys ("the business abc123", "Acme Corp's tickets") are indexed up to a far
+        # larger number of values than categories are
+        named = col.index_values or name == label or name in spec.primary_key
+        cap = NAMES_MAX_DISTINCT if named else VALUES_MAX_DISTINCT
         c = quote(name)
         distinct, longest = one(con, f"SELECT approx_count_distinct({c}), max(length({c})) FROM {quote(table)}")
-        if not distinct or distinct > VALUES_MAX_DISTINCT * 1.2 or (longest or 0) > VALUES_MAX_LENGTH:
+        if not distinct or distinct > cap * 1.2 or (longest or 0) > VALUES_MAX_LENGTH:
             continue
         con.execute(
             f"INSERT INTO _hq.values_index SELECT ?, ?, {c}, count(*) FROM {quote(table)} "
             f"WHERE {c} IS NOT NULL GROUP BY {c} HAVING (SELECT count(DISTINCT {c}) FROM {quote(table)}) <= ?",
-            [table, name, VALUES_MAX_DISTINCT],
+            [table, name, cap],
         )
 
 

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS _hq.errors (
 CREATE TABLE IF NOT EXISTS _hq.refreshes (
     id BIGINT PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP, inserted BIGINT, updated BIGINT,
     deleted BIGINT, chunks_embedded BIGINT, chunks_reused BIGINT, errors BIGINT);
+-- Embeddings of the catalog's phrases, made at refresh, for reading words of questions by meaning.
+CREATE TABLE IF NOT EXISTS _hq.phrases (model VARCHAR, phrase VARCHAR, vector FLOAT[], PRIMARY KEY (model, phrase));
 -- Non-file sources: their position (replication LSN, watermark, ...) as of this state.
 CREATE TABLE IF NOT EXISTS _hq.source_state (table_name VARCHAR PRIMARY KEY, state VARCHAR, updated_at TIMESTAMP);
 -- Standing queries: the last result of each (so a restart does not alert again) and changes not yet delivered.

@@ -305,6 +305,16 @@ FAULTS = [
           [("rows: country = caller('country')", "rows: country = caller(country)")],
           path="access.roles.sales.tables.customers.rows", line=120,
           message="caller() takes one attribute name in quotes", hint="e.g. caller('region')"),
+    # -- questions ----------------------------------------------------------------------------
+    Fault("70_current_rows_by_another_tables_column",
+          [("    time_column: started_on\n", "    time_column: started_on\n    current: customers.segment = 'Enterprise'\n")],
+          path="tables.subscriptions.current", line=53,
+          message="current rows of subscriptions are defined with columns of customers",
+          hint="use only subscriptions's own columns"),
+    Fault("71_current_rows_not_a_condition",
+          [("    time_column: started_on\n", "    time_column: started_on\n    current: subscriptions.plan\n")],
+          path="tables.subscriptions.current", line=53,
+          message="current rows of subscriptions must be given by a condition", hint="subscriptions.status = 'active'"),
 ]
 
 

@@ -128,3 +128,26 @@ def test_without_configuration_llm_true_is_an_error(acme, monkeypatch):
     monkeypatch.delenv("HYBRIDQ_LLM_BASE_URL", raising=False)
     with pytest.raises(hybridq.NLError, match="no language model is configured"):
         acme.ask("anything at all", llm=True)
+
+
+def test_an_ambiguous_question_gives_the_model_its_readings(acme, llm_env):
+    question = "Which customers mention data residency?"
+    alone = acme.ask(question, llm=False)
+    assert alone.kind == "clarification" and len(alone.options) >= 2
+    chosen = next(o for o in alone.options if "tickets.body" in o.description)
+    server = llm_env([f"The tickets are meant:\n```sql\n{chosen.sql}\n```"])
+    answer = acme.ask(question)
+    assert answer.source == "llm" and answer.kind == "answer" and answer.verified
+    assert answer.rows == acme.sql(chosen.sql).rows
+    user = server.requests[0]["body"]["messages"][-1]["content"]
+    assert user.startswith(question) and f"reads this question in {len(alone.options)} ways" in user
+    assert all(o.sql.strip() in user for o in alone.options)
+
+
+def test_sql_that_does_not_trace_back_to_the_question_is_marked_unverified(acme, llm_env):
+    llm_env(["```sql\nSELECT count(*) AS n FROM customers WHERE industry = 'Healthcare' AND employees > 500\n```"])
+    answer = acme.ask("How many hospitals and clinics are our clients?")
+    assert answer.source == "llm" and not answer.refused and not answer.verified
+    assert "value 'Healthcare'" in answer.reason and "number 500" in answer.reason
+    assert "not verified against the question" in answer.explain()
+    assert answer.to_dict()["verified"] is False

