@@ -294,7 +294,10 @@ def main() -> None:
              f"process, in {remote['seconds']:.1f} s, while a loop edited help-center files and refreshed "
              f"({refreshes} refreshes applied): **{len(remote['errors'])} errors, {remote['torn']} torn snapshots** "
              f"(in-process: {len(local['errors'])} errors, {local['torn']} torn). The in-process baseline is the "
-             f"same requests on the same session by {CONCURRENCY} threads, in the same run.", "",
+             f"same requests on the same session by {CONCURRENCY} threads, in the same run. The snapshot checks "
+             "(tests/torn_checks.py) count rows without vectors, rows vector_search misses, and best chunks not "
+             "found in their row's text (compared with whitespace runs made one space: a chunk's paragraphs are "
+             "joined by one blank line, so a verbatim comparison counts consistent rows as torn).", "",
              "| route | requests | HTTP p50 ms | HTTP p99 ms | in-process p50 ms | in-process p99 ms | p50 ratio | p99 ratio |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     labels = {"sql": "sql (plain, parameter)", "torn": "sql (snapshot checks, semantic)", "retrieve": "retrieve",
