@@ -1,7 +1,7 @@
 """Snapshot checks: SQL that returns 0 on a consistent snapshot of a semantic column (DESIGN
 invariant 1), and more than 0 when a query joins a DuckDB state with the Lance chunks of another.
 
-Used by the live tests (tests/live/query_child.py), the snapshot-check test (tests/serve/
+Used by the live tests (tests/live/query_child.py), the snapshot-check test (tests/live/
 test_torn_checks.py) and the serving benchmark (bench/bench_serve.py).
 
 A chunk is not always a verbatim piece of its row's text: the chunker cuts a long text at blank
