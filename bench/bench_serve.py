@@ -30,17 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from common import command_line, load_average, machine, percentile, today, write_section  # noqa: E402
+from tests.torn_checks import torn_checks  # noqa: E402
 
 HEADING = "Serving: HTTP API under load, warm owner"
 CACHE = ROOT / "bench" / ".cache" / "serve"
 CONCURRENCY = 16
 
-# The checks return 0 on a consistent snapshot (see tests/live/query_child.py).
-TORN = {
-    "rows_without_vectors": "SELECT count(*) FROM kb_articles WHERE body <> '' AND similarity(body, 'password') IS NULL",
-    "chunks_not_in_row": "SELECT count(*) FROM vector_search('kb_articles.body', 'password', 1000) v "
-                         "WHERE position(v._chunk IN v.body) = 0",
-}
+# SQL that returns 0 on a consistent snapshot (tests/torn_checks.py says why each can fail)
+TORN = torn_checks("kb_articles", "article_id", "body", "password", 1000)
 QUESTIONS = ["how many enterprise customers are there", "ARR by region", "number of tickets by priority",
              "top 3 regions by ARR"]
 TEXTS = ["refund delays", "single sign-on login fails", "export data to csv", "billing invoice is wrong"]
@@ -177,7 +174,8 @@ def in_process(hq, mix, conc: int) -> dict:
     return run_concurrently(mix, conc, call)
 
 
-def summarize(run: dict) -> dict:
+def summarize(run: dict, mix: list) -> dict:
+    check_names = {sql: name for name, sql in TORN.items()}
     by_route: dict[str, list[float]] = {}
     errors, torn, errors_torn = [], 0, []
     for i, route, status, ms, value, text in run["results"]:
@@ -186,7 +184,7 @@ def summarize(run: dict) -> dict:
             errors.append(f"{route}: {status} {text}")
         elif route == "torn" and value:
             torn += 1
-            errors_torn.append(f"#{i} returned {value}")
+            errors_torn.append(f"{check_names[mix[i][1]['sql']]} = {value} (request #{i})")
     return {"routes": {r: (percentile(v, 50), percentile(v, 99), len(v)) for r, v in by_route.items()},
             "errors": errors, "torn": torn, "torn_at": errors_torn, "seconds": run["seconds"],
             "count": len(run["results"])}
@@ -204,13 +202,13 @@ def load_test(catalog: Path, n: int) -> tuple[dict, dict, int]:
         editor = Editor(hq, catalog.parents[1])
         editor.thread.start()
         try:
-            local = summarize(in_process(hq, mix, CONCURRENCY))
+            local = summarize(in_process(hq, mix, CONCURRENCY), mix)
             info = hq.owner_endpoint.info
             proc = subprocess.run([sys.executable, __file__, "--client", str(info.port), info.token, str(CONCURRENCY)],
                                   input=json.dumps(mix), capture_output=True, text=True, timeout=3600)
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr)
-            remote = summarize(json.loads(proc.stdout))
+            remote = summarize(json.loads(proc.stdout), mix)
         finally:
             editor.stop.set()
             editor.thread.join()
@@ -296,7 +294,10 @@ def main() -> None:
              f"process, in {remote['seconds']:.1f} s, while a loop edited help-center files and refreshed "
              f"({refreshes} refreshes applied): **{len(remote['errors'])} errors, {remote['torn']} torn snapshots** "
              f"(in-process: {len(local['errors'])} errors, {local['torn']} torn). The in-process baseline is the "
-             f"same requests on the same session by {CONCURRENCY} threads, in the same run.", "",
+             f"same requests on the same session by {CONCURRENCY} threads, in the same run. The snapshot checks "
+             "(tests/torn_checks.py) count rows without vectors, rows vector_search misses, and best chunks not "
+             "found in their row's text (compared with whitespace runs made one space: a chunk's paragraphs are "
+             "joined by one blank line, so a verbatim comparison counts consistent rows as torn).", "",
              "| route | requests | HTTP p50 ms | HTTP p99 ms | in-process p50 ms | in-process p99 ms | p50 ratio | p99 ratio |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     labels = {"sql": "sql (plain, parameter)", "torn": "sql (snapshot checks, semantic)", "retrieve": "retrieve",
@@ -322,8 +323,7 @@ def main() -> None:
                   "latency to wake a process, which a loaded machine makes large."]
     for name, run in (("HTTP", remote), ("in-process", local)):
         if run["torn_at"]:
-            lines += ["", f"Torn snapshot checks ({name}; the request numbers of the mix, whose SQL says which "
-                          "check): " + ", ".join(run["torn_at"][:10])]
+            lines += ["", f"Torn snapshot checks ({name}): " + ", ".join(run["torn_at"][:10])]
     if remote["errors"] or local["errors"]:
         lines += ["", "Errors (first 5): " + "; ".join((remote["errors"] + local["errors"])[:5])]
     body = "\n".join(lines)

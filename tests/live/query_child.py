@@ -8,19 +8,14 @@ Prints one JSON line: how it reached the store, how many queries ran, errors and
 import json
 import sys
 import time
+from pathlib import Path
 
 import hybridq
 
-CHECKS = {
-    # rows in DuckDB without vectors in the pinned Lance version
-    "rows_without_vectors": "SELECT count(*) FROM docs WHERE body <> '' AND similarity(body, 'refund outage') IS NULL",
-    # chunk text from Lance that is not part of the DuckDB row it is joined to (an old or new version)
-    "chunks_not_in_row": "SELECT count(*) FROM vector_search('docs.body', 'refund outage', 10000) v "
-                         "WHERE position(v._chunk IN v.body) = 0",
-    # every row with text is found by vector_search (its chunks are in the pinned version)
-    "rows_missed_by_search": "SELECT (SELECT count(*) FROM docs WHERE body <> '') - "
-                             "(SELECT count(DISTINCT doc_id) FROM vector_search('docs.body', 'refund', 10000))",
-}
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.torn_checks import torn_checks  # noqa: E402
+
+CHECKS = torn_checks("docs", "doc_id", "body", "refund outage")
 
 catalog, seconds = sys.argv[1], float(sys.argv[2])
 hq = hybridq.connect(catalog)
