@@ -23,9 +23,9 @@ from sqlglot import exp
 
 from hybridq.errors import SQLError, duckdb_error
 from hybridq.sql.plan import Step
-from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, rows_for_keys_ordered, score_rows, top_rows
+from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
-from hybridq.store.cache import ColumnVectors
+from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
 
