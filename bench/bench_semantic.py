@@ -252,7 +252,7 @@ def million(model, lines: list[str], n: int) -> None:
     uri = ann.store.lance.uri("docs__body")
     with ann.store.snapshot() as snap:
         version = snap.version("docs", "body")
-    from hybridq.sql.planner import ANN_MIN_PROBES, ANN_PROBE_DIVISOR
+    from hybridq.engine.planner import ANN_MIN_PROBES, ANN_PROBE_DIVISOR
     from hybridq.store.lance_store import ann_parameters
 
     nprobes = max(ANN_MIN_PROBES, ann_parameters(n, 384)["num_partitions"] // ANN_PROBE_DIVISOR)

@@ -50,8 +50,12 @@ class Session:
     access = None  # a Session sees everything; see as_role()
 
     def __init__(self, catalog: Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-                 query_timeout: float | None = 60.0, serve: bool = True):
+                 query_timeout: float | None = 60.0, serve: bool = True, engine=None):
+        from hybridq.engine import make_engine
+
         self.catalog = catalog
+        # where this session's queries run (hybridq.engine): the argument, else the catalog's `engine:`
+        self.engine = make_engine(catalog.engine if engine is None else engine)
         key = catalog.store_dir
         with _open_lock:
             opened = _open_stores.get(key)
@@ -267,6 +271,10 @@ class ScopedSession:
         return self.base.embedder
 
     @property
+    def engine(self):
+        return self.base.engine
+
+    @property
     def role(self) -> str:
         return self.access.role
 
@@ -283,8 +291,12 @@ class ScopedSession:
 
 
 def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-            query_timeout: float | None = 60.0) -> Session | RemoteSession:
+            query_timeout: float | None = 60.0, engine=None) -> Session | RemoteSession:
     """Open the store a catalog describes (creating it if needed), or reach the process that owns it.
+
+    `engine` says where this session's queries run: 'duckdb' (the default), 'daft', or a mapping
+    like the catalog's `engine: {kind: daft, runner: ray}`; None takes the catalog's. A store
+    owned by another process answers with that process's engine.
 
     >>> hq = hybridq.connect("catalogs/acme.yaml")   # doctest: +SKIP
     """
@@ -299,7 +311,8 @@ def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, 
             if remote is not None:
                 return remote
         try:
-            return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout)
+            return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout,
+                           engine=engine)
         except StoreError as exc:
             # Another process holds the file; it publishes its address as soon as it is open.
             if "in use" not in exc.message or time.monotonic() > deadline:

@@ -248,6 +248,15 @@ class Embedding(Strict):
     )
 
 
+class EngineConfig(Strict):
+    """Where queries run: the embedded DuckDB (default) or Daft, on its native runner or on Ray."""
+
+    kind: Literal["duckdb", "daft"] = Field("duckdb", description="duckdb (embedded, every feature) or daft.")
+    runner: Literal["native", "ray"] = Field("native", description="daft only: its native runner or a Ray cluster.")
+    address: str | None = Field(None, description="daft on ray only: the cluster address (e.g. ray://host:10001); "
+                                                  "default: a local cluster started with the process.")
+
+
 class LLMSettings(Strict):
     """An optional OpenAI-compatible chat endpoint for questions the catalog alone cannot answer."""
 
@@ -305,6 +314,7 @@ class Catalog(Strict):
     store: str | None = Field(None, description="Store directory, relative to the catalog file. Default .hybridq/<name>.")
     today: dt.date | None = Field(None, description="The date questions are relative to ('last quarter'); default: the real today.")
     embedding: Embedding = Field(default_factory=Embedding)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
     llm: LLMSettings | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)

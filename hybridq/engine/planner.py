@@ -21,10 +21,10 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from hybridq.engine.base import QueryVectors
+from hybridq.engine.requests import AttachRequest, PairRequest, ScoreSpec, SearchRequest, Step, hidden
+from hybridq.engine.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.errors import SQLError, duckdb_error
-from hybridq.sql.plan import Step
-from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
-from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
 from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
@@ -70,17 +70,9 @@ class Planner:
         self.session = session
         self.snap = snapshot
         self.sql = sql  # the user's query, for error positions
-        self._vectors: dict[str, np.ndarray] = {}
+        self.query_vector = QueryVectors(session)
 
     # -- shared helpers ------------------------------------------------------------------------
-
-    def query_vector(self, text: str) -> np.ndarray:
-        """Each distinct query text is embedded once per query (and remembered by the embedder)."""
-        if text not in self._vectors:
-            embedder = self.session.embedder
-            embed_one = getattr(embedder, "embed_query", None)
-            self._vectors[text] = embed_one(text) if embed_one else embedder.embed([text])[0]
-        return self._vectors[text]
 
     def column(self, table: str, column: str) -> ColumnVectors:
         if self.snap.version(table, column) is None:

@@ -1,0 +1,175 @@
+"""DaftEngine: the same queries on Daft, on its native runner or on a Ray cluster.
+
+One snapshot on both sides: the chunk vectors are read from Lance at the versions the query's
+DuckDB snapshot pins (`daft.read_lance(version=)`), and the catalog tables from that same DuckDB
+transaction. Scores are exact: `cosine_similarity` over every chunk of the pinned version, a group
+max per row, computed by Daft (in parallel on the runner's workers). The rewritten SQL runs in
+`daft.sql`, without QUALIFY (hybridq.sql.lower rewrites it).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+# Daft reports usage statistics unless told not to; a library does not phone home.
+os.environ.setdefault("DO_NOT_TRACK", "true")
+os.environ.setdefault("DAFT_ANALYTICS_ENABLED", "0")
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from hybridq.engine.base import QueryVectors  # noqa: E402
+from hybridq.engine.planner import _candidate_sql  # noqa: E402
+from hybridq.engine.requests import AttachRequest, SearchRequest, Step  # noqa: E402
+from hybridq.errors import EngineError, SQLError  # noqa: E402
+from hybridq.store.duck import quote  # noqa: E402
+from hybridq.store.lance_store import VECTOR  # noqa: E402
+from hybridq.store.store import Snapshot, lance_name  # noqa: E402
+
+try:
+    import daft
+    from daft import DataType, col, lit
+    from daft.functions import cosine_similarity
+except ImportError:  # pragma: no cover - reported when the engine is chosen
+    daft = None
+
+SCORE = "__hq_score"
+RUNNERS = ("native", "ray")
+
+
+def set_runner(runner: str, address: str | None) -> None:
+    """Daft has one runner per process: set it, or check that the one already set is this one."""
+    if daft is None:
+        raise EngineError("the daft engine needs the daft package, which is not installed",
+                          hint="pip install 'hybridq[daft]'")
+    if runner not in RUNNERS:
+        raise EngineError(f"unknown daft runner {runner!r}", hint=f"one of: {', '.join(RUNNERS)}")
+    try:
+        if runner == "ray":
+            daft.set_runner_ray(address=address, noop_if_initialized=True)
+        else:
+            daft.set_runner_native()
+    except Exception as exc:  # Daft refuses to switch runners in a running process
+        current = daft.get_or_infer_runner_type()
+        if current == runner:
+            return
+        raise EngineError(f"this process already runs Daft on the {current} runner; cannot switch to {runner}",
+                          hint="use one runner per process (engine: {kind: daft, runner: ...})") from exc
+
+
+class DaftEngine:
+    kind = "daft"
+    dialect = "daft"
+    features = frozenset({"similarity", "vector_search"})
+    plain_sql_is_consistent = False  # the tables are read from a DuckDB snapshot, handed in
+
+    def __init__(self, runner: str = "native", address: str | None = None):
+        set_runner(runner, address)
+        self.runner = runner
+        self.address = address
+
+    def relations(self, session, snap: Snapshot, sql: str) -> "DaftRelations":
+        return DaftRelations(session, snap, sql)
+
+    def run(self, session, snap: Snapshot, text: str, relations: dict, tables: frozenset[str],
+            original: str, stop=None, values: list | dict | None = None) -> pa.Table:
+        frames = {name: table_frame(snap, name) for name in tables}
+        frames.update(relations)
+        return run_sql(text, frames, original)
+
+    def close(self) -> None:
+        pass  # the runner belongs to the process (a Ray cluster Daft started stops with it)
+
+    def __repr__(self) -> str:
+        return f"DaftEngine(runner={self.runner!r}" + (f", address={self.address!r})" if self.address else ")")
+
+
+def table_frame(snap: Snapshot, table: str) -> "daft.DataFrame":
+    """A catalog table as of the snapshot's DuckDB transaction."""
+    return daft.from_arrow(snap.cursor.sql(f"SELECT * FROM {quote(table)}").to_arrow_table())
+
+
+def run_sql(text: str, frames: dict, original: str) -> pa.Table:
+    try:
+        return daft.sql(text, register_globals=False, **frames).to_arrow()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SQLError(f"the daft engine could not run the query: {first}",
+                       hint="run it on the duckdb engine, which reads every DuckDB construct") from None
+
+
+class DaftRelations:
+    """The relations of one query, computed by Daft from the pinned Lance versions."""
+
+    def __init__(self, session, snap: Snapshot, sql: str):
+        self.session = session
+        self.snap = snap
+        self.sql = sql
+        self.query_vector = QueryVectors(session)
+
+    def compute(self, request) -> tuple["daft.DataFrame", Step]:
+        t0 = time.perf_counter()
+        if isinstance(request, AttachRequest):
+            frame, step = self._attach(request)
+        elif isinstance(request, SearchRequest) and request.outer is None:
+            frame, step = self._search(request)
+        else:  # pragma: no cover - hybridq.sql.lower rejects these first
+            raise SQLError(f"the daft engine cannot compute {type(request).__name__}")
+        frame = frame.collect()  # computed once, read by the SQL as often as it refers to it
+        step.millis = (time.perf_counter() - t0) * 1000
+        step.output_rows = len(frame)
+        return frame, step
+
+    def _version(self, table: str, column: str) -> int:
+        version = self.snap.version(table, column)
+        if version is None:
+            raise SQLError(f"{table}.{column} has no vectors yet", hint="run a refresh first: hybridq refresh CATALOG")
+        return version
+
+    def _chunks(self, table: str, column: str) -> tuple["daft.DataFrame", int]:
+        """The column's chunks at the pinned Lance version, and how many there are."""
+        version = self._version(table, column)
+        lance = self.session.store.lance
+        name = lance_name(table, column)
+        count = lance.dataset(name, version).count_rows()
+        return daft.read_lance(lance.uri(name), version=version), count
+
+    def _scored(self, table: str, column: str, text: str, keep: list[str]) -> tuple["daft.DataFrame", int]:
+        """Every chunk with its exact cosine score against the text."""
+        chunks, count = self._chunks(table, column)
+        query = np.asarray(self.query_vector(text), np.float32)
+        q = lit(query.tolist()).cast(DataType.embedding(DataType.float32(), len(query)))
+        score = cosine_similarity(col(VECTOR), q).cast(DataType.float64()).alias(SCORE)
+        return chunks.select(*[col(c) for c in keep], score), count
+
+    def _attach(self, req: AttachRequest) -> tuple["daft.DataFrame", Step]:
+        frame, chunks = None, 0
+        for spec in req.scores:
+            scored, count = self._scored(req.table, spec.column, spec.text, req.keys)
+            chunks += count
+            part = scored.groupby(*req.keys).agg(col(SCORE).max().alias(spec.name))
+            frame = part if frame is None else frame.join(part, on=req.keys, how="outer")
+        calls = "; ".join(f"similarity({req.alias}.{s.column}, {s.text!r})" for s in req.scores)
+        step = Step(req.relation, calls, "exact scan (daft)",
+                    f"all {chunks:,} chunks of the pinned Lance version scored by Daft's cosine_similarity; "
+                    "a group max per row", chunks_scored=chunks)
+        return frame, step
+
+    def _search(self, req: SearchRequest) -> tuple["daft.DataFrame", Step]:
+        scored, count = self._scored(req.table, req.column, req.text, [*req.keys, "_chunk", "_text"])
+        if req.filters:  # the caller's row policy: only the rows it sees compete for the top k
+            visible = run_sql(_candidate_sql(req.table, req.alias, req.keys, req.filters),
+                              {req.table: table_frame(self.snap, req.table)}, self.sql)
+            scored = scored.join(daft.from_arrow(visible), on=req.keys, how="semi")
+        keys = ", ".join(quote(k) for k in req.keys)
+        best = f"""
+            SELECT {keys}, {SCORE} AS _score, _text AS _chunk FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {SCORE} DESC, _chunk) AS __hq_n
+                FROM scored) AS ranked
+            WHERE __hq_n = 1 ORDER BY _score DESC, {keys} LIMIT {int(req.k)}"""
+        frame = daft.sql(best, register_globals=False, scored=scored)
+        step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.text!r}, {req.k})",
+                    "exact scan (daft)", f"all {count:,} chunks scored by Daft's cosine_similarity; "
+                    f"the best chunk per row, top {req.k} rows kept", chunks_scored=count)
+        return frame, step
