@@ -38,24 +38,33 @@ SCORE = "__hq_score"
 RUNNERS = ("native", "ray")
 
 
+_runner: tuple[str, str | None] | None = None  # the (runner, address) this process set
+
+
 def set_runner(runner: str, address: str | None) -> None:
-    """Daft has one runner per process: set it, or check that the one already set is this one."""
+    """Daft has one runner per process: the first Daft engine sets it; later ones must want the same."""
+    global _runner
     if daft is None:
         raise EngineError("the daft engine needs the daft package, which is not installed",
                           hint="pip install 'hybridq[daft]'")
     if runner not in RUNNERS:
         raise EngineError(f"unknown daft runner {runner!r}", hint=f"one of: {', '.join(RUNNERS)}")
+    if _runner is not None:
+        if _runner != (runner, address):
+            where = f" at {_runner[1]}" if _runner[1] else ""
+            raise EngineError(f"this process already runs Daft on the {_runner[0]} runner{where}; "
+                              f"it cannot also run it on {runner}",
+                              hint="use one Daft runner per process (engine: {kind: daft, runner: ...})")
+        return
     try:
         if runner == "ray":
             daft.set_runner_ray(address=address, noop_if_initialized=True)
         else:
             daft.set_runner_native()
-    except Exception as exc:  # Daft refuses to switch runners in a running process
-        current = daft.get_or_infer_runner_type()
-        if current == runner:
-            return
-        raise EngineError(f"this process already runs Daft on the {current} runner; cannot switch to {runner}",
-                          hint="use one runner per process (engine: {kind: daft, runner: ...})") from exc
+    except Exception as exc:
+        raise EngineError(f"Daft's {runner} runner could not be started: {exc}",
+                          hint="check the Ray address, or use runner: native") from None
+    _runner = (runner, address)
 
 
 class DaftEngine:

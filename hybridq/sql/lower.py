@@ -53,7 +53,7 @@ def engine_sql(tree: exp.Expression, dialect: str) -> str:
     if dialect == "duckdb":
         return tree.sql(dialect="duckdb")
     lowered = tree.copy().transform(eliminate_qualify_keeping_order, copy=False)
-    return lowered.sql(dialect="duckdb")
+    return lowered.transform(order_after_windows, copy=False).sql(dialect="duckdb")
 
 
 def eliminate_qualify_keeping_order(node: exp.Expression) -> exp.Expression:
@@ -66,13 +66,37 @@ def eliminate_qualify_keeping_order(node: exp.Expression) -> exp.Expression:
     """
     if not (isinstance(node, exp.Select) and node.args.get("qualify")):
         return node
-    moved = {k: node.args.get(k) for k in ("order", "limit", "offset")}
+    moved = _take_order(node)
+    return _put_order(eliminate_qualify(node), node, moved)
+
+
+def order_after_windows(node: exp.Expression) -> exp.Expression:
+    """A SELECT with window functions is ordered outside it (Daft sorts only plain columns).
+
+    >>> import sqlglot
+    >>> q = sqlglot.parse_one("SELECT a, rank() OVER (ORDER BY b) AS r FROM t ORDER BY r, t.a LIMIT 2")
+    >>> order_after_windows(q).sql()
+    'SELECT * FROM (SELECT a, RANK() OVER (ORDER BY b) AS r FROM t) AS _o ORDER BY r, a LIMIT 2'
+    """
+    if not (isinstance(node, exp.Select) and node.args.get("order")
+            and any(p.find(exp.Window) for p in node.expressions)):
+        return node
+    moved = _take_order(node)
+    outer = exp.select("*").from_(node.subquery("_o", copy=False), copy=False)
+    return _put_order(outer, node, moved)
+
+
+def _take_order(select: exp.Select) -> dict:
+    moved = {k: select.args.get(k) for k in ("order", "limit", "offset")}
     for key in moved:
-        node.set(key, None)
-    outer = eliminate_qualify(node)
+        select.set(key, None)
+    return moved
+
+
+def _put_order(outer: exp.Select, inner: exp.Select, moved: dict) -> exp.Select:
     order = moved["order"]
     if order is not None:
-        names = {p.alias_or_name for p in node.expressions}
+        names = {p.alias_or_name for p in inner.expressions}
         for column in list(order.find_all(exp.Column)):
             if column.table and column.name in names:
                 column.replace(exp.column(column.name))  # the output column: the table is inside now
