@@ -15,6 +15,7 @@ import time
 # Daft reports usage statistics unless told not to; a library does not phone home.
 os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("DAFT_ANALYTICS_ENABLED", "0")
+os.environ.setdefault("DAFT_PROGRESS_BAR", "0")  # library code does not print
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
