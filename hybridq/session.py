@@ -105,7 +105,8 @@ class Session:
 
         `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
         """
-        report = Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
+        report = Refresher(self.store, lambda: self.engine.bulk_embedder(self.embedder), progress=progress,
+                           log=log).run(tables, paths=paths)
         self._alerts().after_refresh(self, report)
         return report
 

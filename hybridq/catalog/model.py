@@ -255,6 +255,10 @@ class EngineConfig(Strict):
     runner: Literal["native", "ray"] = Field("native", description="daft only: its native runner or a Ray cluster.")
     address: str | None = Field(None, description="daft on ray only: the cluster address (e.g. ray://host:10001); "
                                                   "default: a local cluster started with the process.")
+    embed_workers: int | None = Field(None, ge=1, description="daft only: model instances of a bulk embedding job "
+                                                             "(default: as many as the runner decides).")
+    bulk_embed_min_chunks: int = Field(4096, ge=1, description="daft only: a refresh that embeds at least this many "
+                                                              "chunks runs it as a Daft job; fewer are embedded in process.")
 
 
 class LLMSettings(Strict):

@@ -33,4 +33,5 @@ def make_engine(spec) -> Engine:
         return DuckDBEngine()
     from hybridq.engine.daft_engine import DaftEngine
 
-    return DaftEngine(spec.runner, spec.address)
+    return DaftEngine(spec.runner, spec.address, embed_workers=spec.embed_workers,
+                      bulk_embed_min_chunks=spec.bulk_embed_min_chunks)

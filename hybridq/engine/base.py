@@ -57,6 +57,10 @@ class Engine(Protocol):
         """Run `text` over the catalog `tables` and the `relations`, collected to Arrow. `snap` is
         None for a query without semantic calls on an engine with `plain_sql_is_consistent`."""
 
+    def bulk_embedder(self, embedder):
+        """The embedder a refresh uses: `embedder` itself, or one that runs large batches as a job
+        of this engine (the same model and vectors, one model per worker)."""
+
     def close(self) -> None:
         """Release what the engine holds (clusters it started)."""
 

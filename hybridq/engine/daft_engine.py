@@ -74,10 +74,18 @@ class DaftEngine:
     features = frozenset({"similarity", "vector_search"})
     plain_sql_is_consistent = False  # the tables are read from a DuckDB snapshot, handed in
 
-    def __init__(self, runner: str = "native", address: str | None = None):
+    def __init__(self, runner: str = "native", address: str | None = None, *, embed_workers: int | None = None,
+                 bulk_embed_min_chunks: int = 4096):
         set_runner(runner, address)
         self.runner = runner
         self.address = address
+        self.embed_workers = embed_workers
+        self.bulk_embed_min_chunks = bulk_embed_min_chunks
+
+    def bulk_embedder(self, embedder):
+        if getattr(embedder, "path", None) is None:
+            return embedder  # not a model that workers can load from a folder
+        return DaftEmbedder(embedder, self.embed_workers, self.bulk_embed_min_chunks, self.runner == "ray")
 
     def relations(self, session, snap: Snapshot, sql: str) -> "DaftRelations":
         return DaftRelations(session, snap, sql)
@@ -183,3 +191,74 @@ class DaftRelations:
                     "exact scan (daft)", f"all {count:,} chunks scored by Daft's cosine_similarity; "
                     f"the best chunk per row, top {req.k} rows kept", chunks_scored=count)
         return frame, step
+
+
+class DaftEmbedder:
+    """An Embedder whose large batches run as a Daft job: each worker loads the model once from its
+    folder, texts are streamed through it in batches, and the vectors come back in order as the
+    partitions finish. The refresh around it is unchanged: it embeds only chunks whose content hash
+    has no vector yet, and commits once at the end. Small batches (watch mode, a few edits) are
+    embedded in this process, where the model is already loaded."""
+
+    def __init__(self, local, workers: int | None, min_texts: int, partition: bool):
+        self.local = local
+        self.name = local.name
+        self.workers = workers
+        self.min_texts = min_texts
+        self.partition = partition  # split the texts across the cluster (Ray); the native runner streams them
+        self.jobs = 0  # bulk jobs run (tests and the bench read it)
+
+    @property
+    def dim(self) -> int:
+        return self.local.dim
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.local.embed_query(text)
+
+    def embed(self, texts, progress=None) -> np.ndarray:
+        texts = list(texts)
+        if len(texts) < self.min_texts:
+            return self.local.embed(texts, progress=progress)
+        encode = daft.cls(encode_class(), max_concurrency=self.workers, use_process=False)
+        batch = max(getattr(self.local, "batch_size", 64), 1)
+        frame = daft.from_pydict({"i": list(range(len(texts))), "text": texts})
+        if self.partition:
+            frame = frame.into_partitions(max(self.workers or 0, 2) * 4)
+        frame = frame.select(col("i"), encode(str(self.local.path), batch)(col("text")).alias(VECTOR))
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for part in frame.iter_partitions():
+            table = part.to_arrow() if hasattr(part, "to_arrow") else ray_get(part).to_arrow()
+            rows = table.column("i").to_numpy()
+            vectors = table.column(VECTOR).combine_chunks()
+            out[rows] = vectors.values.to_numpy(zero_copy_only=False).reshape(-1, self.dim)
+            if progress:
+                progress(len(rows))
+        self.jobs += 1
+        return out
+
+
+def ray_get(ref):
+    import ray
+
+    return ray.get(ref)
+
+
+def encode_class():
+    """A Daft class holding one model per worker: constructed once per worker, called per batch."""
+
+    class Encode:
+        def __init__(self, path: str, batch_size: int):
+            from pathlib import Path
+
+            from hybridq.embed.embedder import load_sentence_transformer
+
+            self.model = load_sentence_transformer(Path(path), "cpu")
+            self.batch_size = batch_size
+
+        @daft.method.batch(return_dtype=DataType.list(DataType.float32()), batch_size=512)
+        def __call__(self, texts):
+            vectors = self.model.encode(texts.to_pylist(), batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
+            return list(np.asarray(vectors, np.float32))
+
+    return Encode

@@ -29,6 +29,9 @@ class DuckDBEngine:
         cursor = session.store.cursor() if snap is None else snap.cursor
         return execute(cursor, text, relations, original, stop if snap is None else None, values)
 
+    def bulk_embedder(self, embedder):
+        return embedder  # embedded in this process
+
     def close(self) -> None:
         pass
 
