@@ -94,13 +94,24 @@ class DaftEngine:
             original: str, stop=None, values: list | dict | None = None) -> pa.Table:
         frames = {name: table_frame(snap, name) for name in tables}
         frames.update(relations)
-        return run_sql(text, frames, original)
+        return like_duckdb(run_sql(text, frames, original))
 
     def close(self) -> None:
         pass  # the runner belongs to the process (a Ray cluster Daft started stops with it)
 
     def __repr__(self) -> str:
         return f"DaftEngine(runner={self.runner!r}" + (f", address={self.address!r})" if self.address else ")")
+
+
+# Daft's Arrow types where DuckDB's differ for the same value: results look the same on both engines.
+_SAME_AS_DUCKDB = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary(), pa.uint64(): pa.int64()}
+
+
+def like_duckdb(table: pa.Table) -> pa.Table:
+    """Strings as `string`, counts as `int64`, as the DuckDB engine returns them."""
+    fields = [pa.field(f.name, _SAME_AS_DUCKDB.get(f.type, f.type), f.nullable) for f in table.schema]
+    schema = pa.schema(fields)
+    return table if schema == table.schema else table.cast(schema)
 
 
 def table_frame(snap: Snapshot, table: str) -> "daft.DataFrame":
