@@ -317,6 +317,9 @@ class Catalog(Strict):
     description: str | None = None
     store: str | None = Field(None, description="Store directory, relative to the catalog file. Default .hybridq/<name>.")
     today: dt.date | None = Field(None, description="The date questions are relative to ('last quarter'); default: the real today.")
+    vector_store: str | None = Field(
+        None, description="Where the Lance datasets live: a directory relative to the catalog file, or an object "
+                          "store URI (s3://bucket/prefix; credentials from the environment). Default: <store>/lance.")
     embedding: Embedding = Field(default_factory=Embedding)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     llm: LLMSettings | None = None
@@ -343,6 +346,15 @@ class Catalog(Strict):
     @property
     def store_dir(self) -> Path:
         return (self.base_dir / (self.store or f".hybridq/{self.name}")).resolve()
+
+    @property
+    def vector_location(self) -> str | Path:
+        """The Lance datasets' directory (resolved) or object store URI."""
+        if self.vector_store is None:
+            return self.store_dir / "lance"
+        if "://" in self.vector_store:
+            return self.vector_store
+        return (self.base_dir / self.vector_store).resolve()
 
     def line_of(self, *path: str | int) -> int | None:
         return self._located.line_of(path) if self._located else None

@@ -114,6 +114,21 @@ def like_duckdb(table: pa.Table) -> pa.Table:
     return table if schema == table.schema else table.cast(schema)
 
 
+def io_config_for(lance) -> "daft.io.IOConfig | None":
+    """Daft's settings to reach the store's Lance datasets: the same S3 endpoint and credentials
+    (from the environment) that the store uses; None for a local directory."""
+    if not lance.location.startswith("s3://"):
+        return None
+    from daft.io import IOConfig, S3Config
+
+    env = os.environ.get
+    endpoint = lance.storage_options.get("aws_endpoint")
+    return IOConfig(s3=S3Config(
+        endpoint_url=endpoint, use_ssl=not (endpoint or "").startswith("http://"),
+        region_name=env("AWS_REGION") or env("AWS_DEFAULT_REGION"), key_id=env("AWS_ACCESS_KEY_ID"),
+        access_key=env("AWS_SECRET_ACCESS_KEY"), session_token=env("AWS_SESSION_TOKEN")))
+
+
 def table_frame(snap: Snapshot, table: str) -> "daft.DataFrame":
     """A catalog table as of the snapshot's DuckDB transaction."""
     return daft.from_arrow(snap.cursor.sql(f"SELECT * FROM {quote(table)}").to_arrow_table())
@@ -162,7 +177,7 @@ class DaftRelations:
         lance = self.session.store.lance
         name = lance_name(table, column)
         count = lance.dataset(name, version).count_rows()
-        return daft.read_lance(lance.uri(name), version=version), count
+        return daft.read_lance(lance.uri(name), version=version, io_config=io_config_for(lance)), count
 
     def _scored(self, table: str, column: str, text: str, keep: list[str]) -> tuple["daft.DataFrame", int]:
         """Every chunk with its exact cosine score against the text."""
@@ -191,13 +206,17 @@ class DaftRelations:
             visible = run_sql(_candidate_sql(req.table, req.alias, req.keys, req.filters),
                               {req.table: table_frame(self.snap, req.table)}, self.sql)
             scored = scored.join(daft.from_arrow(visible), on=req.keys, how="semi")
+        # the k best rows first (a group max, then a top k); only their chunks are ranked for the text
+        top = (scored.groupby(*req.keys).agg(col(SCORE).max().alias("_score"))
+               .sort([col("_score"), *[col(k) for k in req.keys]], desc=[True] + [False] * len(req.keys))
+               .limit(int(req.k)))
+        candidates = scored.join(top, on=req.keys).where(col(SCORE) == col("_score"))
         keys = ", ".join(quote(k) for k in req.keys)
         best = f"""
-            SELECT {keys}, {SCORE} AS _score, _text AS _chunk FROM (
-                SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {SCORE} DESC, _chunk) AS __hq_n
-                FROM scored) AS ranked
-            WHERE __hq_n = 1 ORDER BY _score DESC, {keys} LIMIT {int(req.k)}"""
-        frame = daft.sql(best, register_globals=False, scored=scored)
+            SELECT {keys}, _score, _text AS _chunk FROM (
+                SELECT *, ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY _chunk) AS __hq_n FROM candidates) AS ranked
+            WHERE __hq_n = 1 ORDER BY _score DESC, {keys}"""
+        frame = daft.sql(best, register_globals=False, candidates=candidates)
         step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.text!r}, {req.k})",
                     "exact scan (daft)", f"all {count:,} chunks scored by Daft's cosine_similarity; "
                     f"the best chunk per row, top {req.k} rows kept", chunks_scored=count)
