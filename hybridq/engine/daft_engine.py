@@ -19,6 +19,7 @@ os.environ.setdefault("DAFT_PROGRESS_BAR", "0")  # library code does not print
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
+from sqlglot import exp  # noqa: E402
 
 from hybridq.engine.base import QueryVectors  # noqa: E402
 from hybridq.engine.planner import _candidate_sql  # noqa: E402
@@ -203,8 +204,10 @@ class DaftRelations:
     def _search(self, req: SearchRequest) -> tuple["daft.DataFrame", Step]:
         scored, count = self._scored(req.table, req.column, req.text, [*req.keys, "_chunk", "_text"])
         if req.filters:  # the caller's row policy: only the rows it sees compete for the top k
-            visible = run_sql(_candidate_sql(req.table, req.alias, req.keys, req.filters),
-                              {req.table: table_frame(self.snap, req.table)}, self.sql)
+            catalog = self.session.store.catalog
+            read = {req.table} | {catalog.find_table(t.name) for f in req.filters for t in f.find_all(exp.Table)}
+            frames = {name: table_frame(self.snap, name) for name in read - {None}}  # policies may use subqueries
+            visible = run_sql(_candidate_sql(req.table, req.alias, req.keys, req.filters), frames, self.sql)
             scored = scored.join(daft.from_arrow(visible), on=req.keys, how="semi")
         # the k best rows first (a group max, then a top k); only their chunks are ranked for the text
         top = (scored.groupby(*req.keys).agg(col(SCORE).max().alias("_score"))

@@ -42,6 +42,7 @@ class Rewritten:
     tree: exp.Query  # its table nodes carry the planner's requests
     requests: list  # in tree order
     text: str | None  # the SQL that runs; None when embed() calls need the query's vectors inlined
+    tables: frozenset[str] = frozenset()  # the catalog tables it reads, access policies' subqueries included
 
 
 @dataclass
@@ -123,8 +124,10 @@ def rewrite_once(session, sql: str, prepared: Prepared, values: list | dict | No
     try:
         tree = rewrite(tree, RewriteContext(session.catalog, sql, access=getattr(session, "access", None)))
         embeds = any(call_name(n) == "embed" for n in tree.find_all(exp.Anonymous))
+        catalog = session.store.catalog
+        read = {catalog.find_table(t.name) for t in tree.find_all(exp.Table)} - {None}
         done = Rewritten(tree, [n.meta["hq"] for n in tree.find_all(exp.Table) if n.meta.get("hq") is not None],
-                         None if embeds else tree.sql(dialect="duckdb"))
+                         None if embeds else tree.sql(dialect="duckdb"), frozenset(read))
     except RecursionError:
         raise too_deep(sql) from None
     if not key:
@@ -146,6 +149,13 @@ def plain_text(session, sql: str, prepared: Prepared, values: list | dict | None
         return sql, values
     rewritten = rewrite_once(session, sql, prepared, values)
     return (rewritten.text if dialect == "duckdb" else engine_sql(rewritten.tree, dialect)), None
+
+
+def tables_read(session, sql: str, prepared: Prepared, values: list | dict | None) -> frozenset[str]:
+    """The catalog tables an engine other than DuckDB must be given (DuckDB reads its own)."""
+    if session.engine.dialect == "duckdb":
+        return prepared.tables
+    return rewrite_once(session, sql, prepared, values).tables
 
 
 def _inline_embeddings(tree: exp.Expression, planner: Relations) -> None:
@@ -211,12 +221,14 @@ def run_query(session, sql: str, params=None) -> Result:
             text, bound = plain_text(session, sql, prepared, values)
             with (contextlib.nullcontext() if engine.plain_sql_is_consistent else session.store.snapshot()) as snap:
                 stamp = session.store.stamp if snap is None else snap.stamp
-                table = engine.run(session, snap, text, {}, prepared.tables, sql, stop, bound)
+                table = engine.run(session, snap, text, {}, tables_read(session, sql, prepared, values), sql, stop,
+                                   bound)
             return Result(table, stamp, sql, plan=Plan(sql, text, False, snapshot=stamp))
         with session.store.snapshot() as snap, (stop.running_on(snap.cursor) if stop else contextlib.nullcontext()):
             plan, relations = plan_on(session, snap, sql, prepared, values)
             _checked(stop)
-            table = engine.run(session, snap, plan.rewritten, relations, prepared.tables, sql)
+            table = engine.run(session, snap, plan.rewritten, relations, tables_read(session, sql, prepared, values),
+                               sql)
             return Result(table, snap.stamp, sql, plan=plan)
 
     return _with_deadline(session, work)

@@ -127,6 +127,32 @@ def test_daft_rejects_what_it_cannot_run(engines, sql, what):
     assert "engine='duckdb'" in info.value.hint
 
 
+ROLES = """
+access:
+  roles:
+    regional:
+      tables:
+        customers: {rows: "region = caller('region')"}
+        tickets: {rows: "customer_id IN (SELECT customer_id FROM customers WHERE region = caller('region'))"}
+        contracts: {rows: "customer_id IN (SELECT customer_id FROM customers WHERE region = caller('region'))"}
+"""
+
+
+@pytest.mark.parametrize("sql", [SAME_RESULTS["vector_search"], SAME_RESULTS["filter_and_join"]])
+def test_row_policies_apply_on_daft(acme_catalog, engines, embedder, sql):
+    path = acme_catalog.with_name("acme_roles_on_daft.yaml")
+    path.write_text(acme_catalog.read_text() + ROLES)
+    try:
+        with hybridq.connect(path, embedder=embedder, engine="daft") as on_daft, \
+                hybridq.connect(path, embedder=embedder) as on_duckdb:
+            want = on_duckdb.as_role("regional", {"region": "EMEA"}).sql(sql).rows
+            got = on_daft.as_role("regional", {"region": "EMEA"}).sql(sql).rows
+    finally:
+        path.unlink()
+    assert want and want != engines["duckdb"].sql(sql).rows  # the policy changes the answer
+    same_rows(got, want)
+
+
 def test_engine_from_the_catalog(tmp_path, acme_catalog, embedder):
     import yaml
 
