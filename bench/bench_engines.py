@@ -118,9 +118,10 @@ def main() -> None:
         for name, (medians, _) in results.items():
             cells += [f"{medians[shape]:.1f}", f"**{medians[shape] / base[shape]:.2f}**"]
         lines.append(f"| {shape} | " + " | ".join(cells) + " |")
+    lines.append("")
     for name, (_, rows) in results.items():
         equal = sum(same(rows[k], base_rows[k]) for k in base_rows)
-        lines.append(f"\n- {name}: {equal} of {len(base_rows)} queries return the DuckDB engine's rows")
+        lines.append(f"- {name}: {equal} of {len(base_rows)} queries return the DuckDB engine's rows")
     lines.append(f"\nLoad average {load_average()} at the end.")
     print("\n".join(lines))
     write_section("Engines: DuckDB vs Daft (native, Ray)", "\n".join(lines))
