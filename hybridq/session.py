@@ -233,6 +233,7 @@ class Session:
         if self._closed:
             return
         self._closed = True
+        self.engine.close()
         key = self.catalog.store_dir
         with _open_lock:
             self._opened.users -= 1

@@ -22,7 +22,7 @@ import pyarrow as pa  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
 from hybridq.engine.base import QueryVectors  # noqa: E402
-from hybridq.engine.planner import _candidate_sql  # noqa: E402
+from hybridq.engine.planner import candidate_sql  # noqa: E402
 from hybridq.engine.requests import AttachRequest, SearchRequest, Step  # noqa: E402
 from hybridq.errors import EngineError, SQLError  # noqa: E402
 from hybridq.store.duck import quote  # noqa: E402
@@ -207,7 +207,7 @@ class DaftRelations:
             catalog = self.session.store.catalog
             read = {req.table} | {catalog.find_table(t.name) for f in req.filters for t in f.find_all(exp.Table)}
             frames = {name: table_frame(self.snap, name) for name in read - {None}}  # policies may use subqueries
-            visible = run_sql(_candidate_sql(req.table, req.alias, req.keys, req.filters), frames, self.sql)
+            visible = run_sql(candidate_sql(req.table, req.alias, req.keys, req.filters), frames, self.sql)
             scored = scored.join(daft.from_arrow(visible), on=req.keys, how="semi")
         # the k best rows first (a group max, then a top k); only their chunks are ranked for the text
         top = (scored.groupby(*req.keys).agg(col(SCORE).max().alias("_score"))

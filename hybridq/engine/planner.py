@@ -48,7 +48,7 @@ _CANDIDATE_SQL: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
 _CANDIDATE_LOCK = threading.Lock()
 
 
-def _candidate_sql(table: str, alias: str, keys: list[str], filters: list[exp.Expression]) -> str:
+def candidate_sql(table: str, alias: str, keys: list[str], filters: list[exp.Expression]) -> str:
     """The SELECT of the filtered keys, made once per rewritten query (its filters stay the same
     objects while the query is cached; the entry holds them, so their id is not reused)."""
     memo = (table, alias, tuple(keys), id(filters))
@@ -83,7 +83,7 @@ class Planner:
         """Keys of the rows that pass the filters, read in the query's own snapshot."""
         if not filters:
             return None
-        text = _candidate_sql(table, alias, keys, filters)
+        text = candidate_sql(table, alias, keys, filters)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
         except duckdb.InterruptException:
