@@ -22,7 +22,7 @@ import pyarrow as pa  # noqa: E402
 from sqlglot import exp  # noqa: E402
 
 from hybridq.engine.base import QueryVectors  # noqa: E402
-from hybridq.engine.planner import candidate_sql  # noqa: E402
+from hybridq.engine.planner import candidate_sql, keyword_hits  # noqa: E402
 from hybridq.engine.requests import AttachRequest, SearchRequest, Step  # noqa: E402
 from hybridq.errors import EngineError, SQLError  # noqa: E402
 from hybridq.store.duck import quote  # noqa: E402
@@ -72,7 +72,7 @@ def set_runner(runner: str, address: str | None) -> None:
 class DaftEngine:
     kind = "daft"
     dialect = "daft"
-    features = frozenset({"similarity", "vector_search"})
+    features = frozenset({"similarity", "vector_search", "keyword"})
     plain_sql_is_consistent = False  # the tables are read from a DuckDB snapshot, handed in
 
     def __init__(self, runner: str = "native", address: str | None = None, *, embed_workers: int | None = None,
@@ -189,17 +189,34 @@ class DaftRelations:
         return chunks.select(*[col(c) for c in keep], score), count
 
     def _attach(self, req: AttachRequest) -> tuple["daft.DataFrame", Step]:
-        frame, chunks = None, 0
+        frame, chunks, strategies = None, 0, []
         for spec in req.scores:
-            scored, count = self._scored(req.table, spec.column, spec.text, req.keys)
-            chunks += count
-            part = scored.groupby(*req.keys).agg(col(SCORE).max().alias(spec.name))
+            if spec.kind == "keyword":
+                part = self._keyword(req, spec)
+                strategies.append(("full-text (BM25)", f"Lance full-text index on {req.table}.{spec.column}"))
+            else:
+                scored, count = self._scored(req.table, spec.column, spec.text, req.keys)
+                chunks += count
+                part = scored.groupby(*req.keys).agg(col(SCORE).max().alias(spec.name))
+                strategies.append(("exact scan (daft)", f"all {count:,} chunks of the pinned Lance version scored "
+                                                        "by Daft's cosine_similarity; a group max per row"))
             frame = part if frame is None else frame.join(part, on=req.keys, how="outer")
-        calls = "; ".join(f"similarity({req.alias}.{s.column}, {s.text!r})" for s in req.scores)
-        step = Step(req.relation, calls, "exact scan (daft)",
-                    f"all {chunks:,} chunks of the pinned Lance version scored by Daft's cosine_similarity; "
-                    "a group max per row", chunks_scored=chunks)
-        return frame, step
+        calls = "; ".join(f"{s.function}({req.alias}.{s.column}, {s.text!r})" for s in req.scores)
+        strategy, reason = strategies[0]
+        return frame, Step(req.relation, calls, strategy, reason, chunks_scored=chunks)
+
+    def _keyword(self, req: AttachRequest, spec) -> "daft.DataFrame":
+        """BM25 per row from the Lance full-text index (a lookup in the index, not a scan); 0 for
+        the rows where no word matches, as on the DuckDB engine."""
+        version = self._version(req.table, spec.column)
+        lance = self.session.store.lance
+        name = lance_name(req.table, spec.column)
+        best = keyword_hits(lance.dataset(name, version), req.table, spec.column, spec.text, req.keys)
+        rows = daft.read_lance(lance.uri(name), version=version, io_config=io_config_for(lance)).select(
+            *[col(k) for k in req.keys]).distinct()
+        hits = daft.from_arrow(best.rename_columns([*req.keys, spec.name]))
+        return rows.join(hits, on=req.keys, how="left").with_column(
+            spec.name, col(spec.name).cast(DataType.float64()).fill_null(0.0))
 
     def _search(self, req: SearchRequest) -> tuple["daft.DataFrame", Step]:
         scored, count = self._scored(req.table, req.column, req.text, [*req.keys, "_chunk", "_text"])

@@ -145,7 +145,7 @@ class Planner:
             else:
                 how = "left outer" if req.top_k is not None else "full outer"
                 relation = relation.join(part, keys=req.keys, join_type=how)
-            steps.append(Step(req.relation, f"{_fn(spec)}({req.alias}.{spec.column}, {spec.text!r})", strategy, reason,
+            steps.append(Step(req.relation, f"{spec.function}({req.alias}.{spec.column}, {spec.text!r})", strategy, reason,
                               rows_scored=scored, chunks_scored=chunks))
         step = steps[0]
         if len(steps) > 1:
@@ -204,16 +204,9 @@ class Planner:
         """BM25 per row (best chunk) from the Lance full-text index; 0 where no word matches."""
         dataset = self.session.store.lance.dataset(lance_name(table, spec.column), self.snap.version(table, spec.column))
         keys = vectors.keys.column_names
-        try:
-            found = dataset.to_table(full_text_query=spec.text, columns=[*keys, "_score"])
-        except ValueError as exc:
-            if "INVERTED" in str(exc):
-                raise SQLError(f"{table}.{spec.column} has no full-text index yet",
-                               hint="run a refresh; the index is built with the column's vectors") from None
-            raise
+        best = keyword_hits(dataset, table, spec.column, spec.text, keys)
         by_row = np.zeros(vectors.rows, dtype=np.float64)
-        if found.num_rows:
-            best = found.group_by(keys).aggregate([("_score", "max")])
+        if best.num_rows:
             by_row[rows_for_keys_ordered(vectors, best.select(keys))] = best.column("_score_max").to_numpy()
         all_rows = np.arange(vectors.rows, dtype=np.int64) if rows is None else rows
         return all_rows, by_row[all_rows]
@@ -331,5 +324,14 @@ class Planner:
         return pa.table(columns), step
 
 
-def _fn(spec: ScoreSpec) -> str:
-    return {"similarity": "similarity", "keyword": "keyword_score", "hybrid": "hybrid_score"}[spec.kind]
+def keyword_hits(dataset, table: str, column: str, text: str, keys: list[str]) -> pa.Table:
+    """keys..., _score_max: the best BM25 score per row among its chunks, from the Lance full-text
+    index of the pinned version (rows where no word matches are absent)."""
+    try:
+        found = dataset.to_table(full_text_query=text, columns=[*keys, "_score"])
+    except ValueError as exc:
+        if "INVERTED" in str(exc):
+            raise SQLError(f"{table}.{column} has no full-text index yet",
+                           hint="run a refresh; the index is built with the column's vectors") from None
+        raise
+    return found.group_by(keys).aggregate([("_score", "max")])

@@ -42,6 +42,11 @@ class ScoreSpec:
     column: str
     text: str
 
+    @property
+    def function(self) -> str:
+        """The SQL function the score comes from."""
+        return {"similarity": "similarity", "keyword": "keyword_score", "hybrid": "hybrid_score"}[self.kind]
+
 
 @dataclass
 class AttachRequest:

@@ -23,8 +23,7 @@ def needed_features(tree: exp.Expression, requests: list) -> dict[str, str]:
     for request in requests:
         if isinstance(request, AttachRequest):
             for spec in request.scores:
-                fn = {"similarity": "similarity", "keyword": "keyword_score", "hybrid": "hybrid_score"}[spec.kind]
-                needed.setdefault(spec.kind, f"{fn}({request.alias}.{spec.column}, ...)")
+                needed.setdefault(spec.kind, f"{spec.function}({request.alias}.{spec.column}, ...)")
         elif isinstance(request, SearchRequest):
             feature = "vector_search_per_row" if request.outer is not None else "vector_search"
             needed.setdefault(feature, f"vector_search('{request.table}.{request.column}', ...)")
