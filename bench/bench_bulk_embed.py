@@ -85,7 +85,10 @@ def main() -> None:
         rate = chunks / seconds
         lines.append(f"| {name} | {chunks:,} | {seconds:.1f} | {rate:.0f} | **{rate / base_rate:.2f}** | "
                      f"{100_000 / rate / 60:.0f} min |")
-    lines.append(f"\nLoad average {load_average()} at the end.")
+    lines.append(f"\nLoad average {load_average()} at the end. On a machine shared with other work, a job that "
+                 "runs its workers in their own processes gets a larger share of the CPUs than one process does, "
+                 "so with a load average above the CPU count the ratios measure that share as much as the "
+                 "parallelism; on 2 CPUs a second model worker cannot add compute.")
     print("\n".join(lines))
     write_section("Bulk embedding: in process vs Daft jobs", "\n".join(lines))
 
