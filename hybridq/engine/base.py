@@ -25,7 +25,7 @@ FEATURES = {
     "similarity": "similarity() and semantic_match()",
     "vector_search": "vector_search() for one text",
     "vector_search_per_row": "vector_search() for each row of another table (LATERAL)",
-    "keyword": "keyword_score()",
+    "keyword": "keyword_score() and keyword_match()",
     "hybrid": "hybrid_score()",
     "semantic_join": "similarity() between two semantic columns (a semantic join)",
     "embed": "embed()",
