@@ -181,6 +181,26 @@ def test_engine_from_the_catalog(tmp_path, acme_catalog, embedder):
         path.unlink()
 
 
+@pytest.mark.parametrize("engine, path", [
+    ({"kind": "duckdb", "runner": "ray"}, "engine.runner"),
+    ({"kind": "daft", "address": "ray://head:10001"}, "engine.address"),
+])
+def test_engine_keys_that_do_nothing_are_reported(acme_catalog, engine, path):
+    import yaml
+
+    from hybridq.catalog.validate import validate_file
+
+    data = yaml.safe_load(acme_catalog.read_text())
+    data["engine"] = engine
+    catalog = acme_catalog.parent / "acme_engine_keys.yaml"
+    try:
+        catalog.write_text(yaml.safe_dump(data))
+        issues = [i for i in validate_file(catalog).issues if i.path.startswith("engine")]
+    finally:
+        catalog.unlink()
+    assert [(i.level, i.path) for i in issues] == [("warning", path)]
+
+
 def test_a_bad_engine_argument_says_what_is_accepted():
     from hybridq.engine import make_engine
 
