@@ -90,13 +90,13 @@ class LookupEmbedder:
         return self.model.embed_query(text)
 
 
-def clustered_vectors(model, n: int, seed: int = 0) -> np.ndarray:
-    """n unit vectors spread around real embeddings of generated support texts."""
-    cache = CACHE / f"vectors_{n}.npy"
+def clustered_vectors(model, n: int, seed: int = 0, centres: int = 20_000) -> np.ndarray:
+    """n unit vectors spread around `centres` real embeddings of generated support texts."""
+    cache = CACHE / (f"vectors_{n}.npy" if centres == 20_000 else f"vectors_{n}_{centres}.npy")
     if cache.exists():
         return np.load(cache)
     rng = random.Random(seed)
-    centres = model.embed([document(rng) for _ in range(20_000)])
+    centres = model.embed([document(rng) for _ in range(centres)])
     gen = np.random.default_rng(seed)
     out = np.empty((n, centres.shape[1]), np.float32)
     for start in range(0, n, 100_000):
@@ -252,7 +252,7 @@ def million(model, lines: list[str], n: int) -> None:
     uri = ann.store.lance.uri("docs__body")
     with ann.store.snapshot() as snap:
         version = snap.version("docs", "body")
-    from hybridq.sql.planner import ANN_MIN_PROBES, ANN_PROBE_DIVISOR
+    from hybridq.engine.planner import ANN_MIN_PROBES, ANN_PROBE_DIVISOR
     from hybridq.store.lance_store import ann_parameters
 
     nprobes = max(ANN_MIN_PROBES, ann_parameters(n, 384)["num_partitions"] // ANN_PROBE_DIVISOR)

@@ -162,7 +162,7 @@ def init(directory, name, output):
     \b
     hybridq init ./data > acme.yaml
     """
-    from hybridq.catalog.infer import infer_catalog
+    from hybridq.refresh.infer import infer_catalog
 
     target_dir = Path(output).resolve().parent if output else Path.cwd()
     text = infer_catalog(Path(directory), relative_to=target_dir, name=name)

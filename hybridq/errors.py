@@ -116,6 +116,10 @@ class EmbeddingError(HybridqError):
     """The embedding model could not be loaded or used."""
 
 
+class EngineError(HybridqError):
+    """The configured query engine cannot be started (not installed, another runner already set)."""
+
+
 class OwnerError(HybridqError):
     """The process that owns the store could not be reached."""
 
@@ -142,6 +146,7 @@ ERROR_TYPES = {
         SourceError,
         StoreError,
         EmbeddingError,
+        EngineError,
         OwnerError,
         NLError,
         AccessDenied,

@@ -50,8 +50,12 @@ class Session:
     access = None  # a Session sees everything; see as_role()
 
     def __init__(self, catalog: Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-                 query_timeout: float | None = 60.0, serve: bool = True):
+                 query_timeout: float | None = 60.0, serve: bool = True, engine=None):
+        from hybridq.engine import make_engine
+
         self.catalog = catalog
+        # where this session's queries run (hybridq.engine): the argument, else the catalog's `engine:`
+        self.engine = make_engine(catalog.engine if engine is None else engine)
         key = catalog.store_dir
         with _open_lock:
             opened = _open_stores.get(key)
@@ -101,7 +105,8 @@ class Session:
 
         `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
         """
-        report = Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
+        report = Refresher(self.store, lambda: self.engine.bulk_embedder(self.embedder), progress=progress,
+                           log=log).run(tables, paths=paths)
         self._alerts().after_refresh(self, report)
         return report
 
@@ -229,6 +234,7 @@ class Session:
         if self._closed:
             return
         self._closed = True
+        self.engine.close()
         key = self.catalog.store_dir
         with _open_lock:
             self._opened.users -= 1
@@ -268,6 +274,10 @@ class ScopedSession:
         return self.base.embedder
 
     @property
+    def engine(self):
+        return self.base.engine
+
+    @property
     def role(self) -> str:
         return self.access.role
 
@@ -284,8 +294,12 @@ class ScopedSession:
 
 
 def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
-            query_timeout: float | None = 60.0) -> Session | RemoteSession:
+            query_timeout: float | None = 60.0, engine=None) -> Session | RemoteSession:
     """Open the store a catalog describes (creating it if needed), or reach the process that owns it.
+
+    `engine` says where this session's queries run: 'duckdb' (the default), 'daft', or a mapping
+    like the catalog's `engine: {kind: daft, runner: ray}`; None takes the catalog's. A store
+    owned by another process answers with that process's engine.
 
     >>> hq = hybridq.connect("catalogs/acme.yaml")   # doctest: +SKIP
     """
@@ -300,7 +314,8 @@ def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, 
             if remote is not None:
                 return remote
         try:
-            return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout)
+            return Session(catalog, embedder=embedder, memory_limit=memory_limit, query_timeout=query_timeout,
+                           engine=engine)
         except StoreError as exc:
             # Another process holds the file; it publishes its address as soon as it is open.
             if "in use" not in exc.message or time.monotonic() > deadline:

@@ -306,6 +306,19 @@ class Embedding(Strict):
     )
 
 
+class EngineConfig(Strict):
+    """Where queries run: the embedded DuckDB (default) or Daft, on its native runner or on Ray."""
+
+    kind: Literal["duckdb", "daft"] = Field("duckdb", description="duckdb (embedded, every feature) or daft.")
+    runner: Literal["native", "ray"] = Field("native", description="daft only: its native runner or a Ray cluster.")
+    address: str | None = Field(None, description="daft on ray only: the cluster address (e.g. ray://host:10001); "
+                                                  "default: a local cluster started with the process.")
+    embed_workers: int | None = Field(None, ge=1, description="daft only: model instances of a bulk embedding job "
+                                                             "(default: as many as the runner decides).")
+    bulk_embed_min_chunks: int = Field(4096, ge=1, description="daft only: a refresh that embeds at least this many "
+                                                              "chunks runs it as a Daft job; fewer are embedded in process.")
+
+
 class LLMSettings(Strict):
     """An optional OpenAI-compatible chat endpoint for questions the catalog alone cannot answer."""
 
@@ -375,7 +388,11 @@ class Catalog(Strict):
     description: str | None = None
     store: str | None = Field(None, description="Store directory, relative to the catalog file. Default .hybridq/<name>.")
     today: dt.date | None = Field(None, description="The date questions are relative to ('last quarter'); default: the real today.")
+    vector_store: str | None = Field(
+        None, description="Where the Lance datasets live: a directory relative to the catalog file, or an object "
+                          "store URI (s3://bucket/prefix; credentials from the environment). Default: <store>/lance.")
     embedding: Embedding = Field(default_factory=Embedding)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
     llm: LLMSettings | None = None
     sources: dict[str, Source] = Field(default_factory=dict)
     tables: dict[str, Table] = Field(default_factory=dict)
@@ -401,6 +418,15 @@ class Catalog(Strict):
     @property
     def store_dir(self) -> Path:
         return (self.base_dir / (self.store or f".hybridq/{self.name}")).resolve()
+
+    @property
+    def vector_location(self) -> str | Path:
+        """The Lance datasets' directory (resolved) or object store URI."""
+        if self.vector_store is None:
+            return self.store_dir / "lance"
+        if "://" in self.vector_store:
+            return self.vector_store
+        return (self.base_dir / self.vector_store).resolve()
 
     def line_of(self, *path: str | int) -> int | None:
         return self._located.line_of(path) if self._located else None

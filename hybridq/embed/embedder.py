@@ -49,11 +49,16 @@ class SentenceTransformerEmbedder:
     def dim(self) -> int:
         return int(self._load().get_embedding_dimension())
 
+    @property
+    def path(self) -> Path:
+        """The model's folder: workers of a distributed job load the model from it."""
+        return self._path
+
     def _load(self):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = _load_sentence_transformer(self._path, self.device)
+                    self._model = load_sentence_transformer(self._path, self.device)
         return self._model
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -87,7 +92,7 @@ class SentenceTransformerEmbedder:
         return vector
 
 
-def _load_sentence_transformer(path: Path, device: str):
+def load_sentence_transformer(path: Path, device: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

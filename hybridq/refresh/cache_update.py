@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hybridq.refresh.embed_stage import ColumnChanges
-from hybridq.sql.scoring import rows_for_keys_ordered
+from hybridq.store.cache import rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR
 from hybridq.store.store import Store
 

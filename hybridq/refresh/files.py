@@ -8,7 +8,7 @@ import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hybridq.refresh.paths import expand, watch_root
+from hybridq.paths import expand, watch_root
 
 OUTSIDE = "links outside the source's folder"  # the start of the message of a skipped link
 

@@ -33,13 +33,13 @@ from hybridq.refresh.files import (
     source_root,
     stat_files,
 )
-from hybridq.refresh.paths import watch_root
+from hybridq.paths import watch_root
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.sources.base import RowIssue
 from hybridq.refresh.sources.tabular import csv_key_lines
 from hybridq.refresh.write import TableWrite, index_values_again_if_needed, write_duckdb, write_lance
-from hybridq.sql.scoring import rows_for_keys_ordered
+from hybridq.store.cache import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, get_meta, quote
 from hybridq.store.store import Store, make_private, private_files
 

@@ -26,7 +26,7 @@ from typing import Callable
 import watchfiles
 
 from hybridq.errors import HybridqError
-from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
+from hybridq.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
 
 MAINTAIN_AFTER_WRITES = 20
 MAINTAIN_WHEN_IDLE_SECONDS = 1.0  # a burst of changes is never held up by maintenance

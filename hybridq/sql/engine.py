@@ -17,15 +17,16 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from hybridq.errors import QueryTimeout, SQLError, duckdb_error
+from hybridq.engine.base import Relations
+from hybridq.errors import QueryTimeout, SQLError
 from hybridq.result import Result
 from hybridq.sql.access import check_access
 from hybridq.sql.deadline import Stop, call_with_deadline
 from hybridq.sql.guard import check_query
+from hybridq.sql.lower import check_engine, engine_sql
 from hybridq.sql.params import bind_literals, check_params, params_key
 from hybridq.sql.parse import parse_query, too_deep
 from hybridq.sql.plan import Plan
-from hybridq.sql.planner import Planner
 from hybridq.sql.rules import RewriteContext, rewrite
 from hybridq.sql.semantic import call_name
 from hybridq.store.store import Snapshot
@@ -41,6 +42,7 @@ class Rewritten:
     tree: exp.Query  # its table nodes carry the planner's requests
     requests: list  # in tree order
     text: str | None  # the SQL that runs; None when embed() calls need the query's vectors inlined
+    tables: frozenset[str] = frozenset()  # the catalog tables it reads, access policies' subqueries included
 
 
 @dataclass
@@ -89,10 +91,12 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared,
             values: list | dict | None = None) -> tuple[Plan, dict[str, pa.Table]]:
     """Rewrite the query and compute every relation its semantic calls need, on this snapshot."""
     t0 = time.perf_counter()
+    engine = session.engine
     if not prepared.semantic:
         return Plan(sql, plain_text(session, sql, prepared, values)[0], False, snapshot=snap.stamp), {}
     rewritten = rewrite_once(session, sql, prepared, values)
-    planner = Planner(session, snap, sql)
+    check_engine(rewritten.tree, rewritten.requests, engine, sql)
+    planner = engine.relations(session, snap, sql)
     relations, steps = {}, []
     for request in rewritten.requests:
         relation, step = planner.compute(request)
@@ -103,6 +107,8 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared,
         tree = rewritten.tree.copy()
         _inline_embeddings(tree, planner)
         text = tree.sql(dialect="duckdb", copy=False)
+    elif engine.dialect != "duckdb":
+        text = engine_sql(rewritten.tree, engine.dialect)
     plan = Plan(sql, text, True, steps, snap.stamp, (time.perf_counter() - t0) * 1000)
     return plan, relations
 
@@ -118,8 +124,10 @@ def rewrite_once(session, sql: str, prepared: Prepared, values: list | dict | No
     try:
         tree = rewrite(tree, RewriteContext(session.catalog, sql, access=getattr(session, "access", None)))
         embeds = any(call_name(n) == "embed" for n in tree.find_all(exp.Anonymous))
+        catalog = session.store.catalog
+        read = {catalog.find_table(t.name) for t in tree.find_all(exp.Table)} - {None}
         done = Rewritten(tree, [n.meta["hq"] for n in tree.find_all(exp.Table) if n.meta.get("hq") is not None],
-                         None if embeds else tree.sql(dialect="duckdb"))
+                         None if embeds else tree.sql(dialect="duckdb"), frozenset(read))
     except RecursionError:
         raise too_deep(sql) from None
     if not key:
@@ -132,15 +140,25 @@ def rewrite_once(session, sql: str, prepared: Prepared, values: list | dict | No
 
 
 def plain_text(session, sql: str, prepared: Prepared, values: list | dict | None) -> tuple[str, list | dict | None]:
-    """The text DuckDB runs for a query without semantic calls, and the values it binds: the query
-    as written, or, when a role's policies restrict a table it reads, rewritten with them (its
-    parameters then bound in the rewritten tree)."""
-    if not prepared.restricted:
+    """The text the engine runs for a query without semantic calls, and the values it binds: on
+    DuckDB, the query as written, or, when a role's policies restrict a table it reads, rewritten
+    with them (its parameters then bound in the rewritten tree); other engines get the rewritten
+    query in their form, parameters bound."""
+    dialect = session.engine.dialect
+    if not prepared.restricted and dialect == "duckdb":
         return sql, values
-    return rewrite_once(session, sql, prepared, values).text, None
+    rewritten = rewrite_once(session, sql, prepared, values)
+    return (rewritten.text if dialect == "duckdb" else engine_sql(rewritten.tree, dialect)), None
 
 
-def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
+def tables_read(session, sql: str, prepared: Prepared, values: list | dict | None) -> frozenset[str]:
+    """The catalog tables an engine other than DuckDB must be given (DuckDB reads its own)."""
+    if session.engine.dialect == "duckdb":
+        return prepared.tables
+    return rewrite_once(session, sql, prepared, values).tables
+
+
+def _inline_embeddings(tree: exp.Expression, planner: Relations) -> None:
     for node in list(tree.find_all(exp.Anonymous)):
         if call_name(node) != "embed":
             continue
@@ -150,27 +168,6 @@ def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
         vector = planner.query_vector(arg.this)
         literal = exp.Array(expressions=[exp.Literal.number(repr(float(v))) for v in np.asarray(vector, np.float32)])
         node.replace(exp.Cast(this=literal, to=exp.DataType.build(f"FLOAT[{len(vector)}]", dialect="duckdb")))
-
-
-def execute(cursor: duckdb.DuckDBPyConnection, text: str, relations: dict[str, pa.Table], original: str,
-            stop: Stop | None = None, values: list | dict | None = None) -> pa.Table:
-    """Run the SQL DuckDB gets on `cursor`, with the relations it reads; `stop` interrupts it."""
-    for name, table in relations.items():
-        cursor.register(name, table)
-    try:
-        with stop.running_on(cursor) if stop is not None else contextlib.nullcontext():
-            result = cursor.sql(text, params=values) if values is not None else cursor.sql(text)
-            return result.to_arrow_table()
-    except duckdb.InterruptException:
-        raise  # the deadline passed: run_query turns it into a timeout
-    except duckdb.Error as exc:
-        raise duckdb_error(exc, original, rewritten=text != original) from None
-    finally:
-        for name in relations:
-            try:
-                cursor.unregister(name)
-            except Exception:
-                pass
 
 
 def require_loaded(session, tables: frozenset[str]) -> None:
@@ -219,16 +216,19 @@ def run_query(session, sql: str, params=None) -> Result:
         values = check_params(prepared.tree, params, sql)
         require_loaded(session, prepared.tables)
         _checked(stop)
+        engine = session.engine
         if not prepared.semantic:
-            # One statement reads one consistent DuckDB state and needs no Lance version: no transaction.
-            stamp = session.store.stamp
             text, bound = plain_text(session, sql, prepared, values)
-            table = execute(session.store.cursor(), text, {}, sql, stop, bound)
+            with (contextlib.nullcontext() if engine.plain_sql_is_consistent else session.store.snapshot()) as snap:
+                stamp = session.store.stamp if snap is None else snap.stamp
+                table = engine.run(session, snap, text, {}, tables_read(session, sql, prepared, values), sql, stop,
+                                   bound)
             return Result(table, stamp, sql, plan=Plan(sql, text, False, snapshot=stamp))
         with session.store.snapshot() as snap, (stop.running_on(snap.cursor) if stop else contextlib.nullcontext()):
             plan, relations = plan_on(session, snap, sql, prepared, values)
             _checked(stop)
-            table = execute(snap.cursor, plan.rewritten, relations, sql)
+            table = engine.run(session, snap, plan.rewritten, relations, tables_read(session, sql, prepared, values),
+                               sql)
             return Result(table, snap.stamp, sql, plan=plan)
 
     return _with_deadline(session, work)

@@ -7,24 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hybridq.engine.requests import Step
 from hybridq.snapshot import SnapshotStamp
-
-
-@dataclass
-class Step:
-    """How one semantic request was evaluated (one line of explain)."""
-
-    relation: str
-    call: str
-    strategy: str
-    reason: str
-    rows_scored: int = 0
-    chunks_scored: int = 0
-    output_rows: int = 0
-    millis: float = 0.0
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 @dataclass

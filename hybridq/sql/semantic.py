@@ -7,84 +7,17 @@ its request in `node.meta["hq"]`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Iterator
 
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, build_scope, walk_in_scope
 
 from hybridq.catalog.model import Catalog
+from hybridq.engine.requests import ColumnRef
 from hybridq.errors import SQLError
 from hybridq.sql.functions import FUNCTIONS, SCORING
 from hybridq.sql.parse import where_of
 
-HIDDEN_PREFIX = "__hq_"
-
-
-@dataclass(frozen=True)
-class ColumnRef:
-    """A semantic column as a query uses it: the table occurrence's alias, its table, the column."""
-
-    alias: str
-    table: str
-    column: str
-
-    def __str__(self) -> str:
-        return f"{self.table}.{self.column}"
-
-
-@dataclass
-class ScoreSpec:
-    """One score column that a relation adds to a table occurrence."""
-
-    name: str  # the hidden column, e.g. __hq_s0
-    kind: str  # similarity | keyword | hybrid
-    column: str
-    text: str
-
-
-@dataclass
-class AttachRequest:
-    """Scores per row of one table occurrence, joined to it as extra columns."""
-
-    relation: str
-    table: str
-    alias: str
-    scores: list[ScoreSpec]
-    keys: list[str]
-    filters: list[exp.Expression] = field(default_factory=list)  # conjuncts on this occurrence only
-    top_k: int | None = None  # only the best rows can reach the output (ORDER BY score DESC LIMIT k)
-    top_score: str | None = None  # which score orders the output
-
-
-@dataclass
-class PairRequest:
-    """Scores for pairs of rows of two table occurrences (a semantic join)."""
-
-    relation: str
-    left: ColumnRef
-    right: ColumnRef
-    left_keys: list[str]
-    right_keys: list[str]
-    left_filters: list[exp.Expression] = field(default_factory=list)
-    right_filters: list[exp.Expression] = field(default_factory=list)
-
-
-@dataclass
-class SearchRequest:
-    """vector_search(): the k best rows of a table, for one text or for each row of an outer table."""
-
-    relation: str
-    table: str
-    column: str
-    keys: list[str]
-    k: int
-    text: str | None = None
-    outer: ColumnRef | None = None
-    outer_keys: list[str] = field(default_factory=list)
-    outer_filters: list[exp.Expression] = field(default_factory=list)
-    filters: list[exp.Expression] = field(default_factory=list)  # on the searched table (access policies)
-    alias: str = "__hq_t"  # the searched table's alias in `filters`
 
 
 def call_name(node: exp.Expression) -> str | None:
@@ -195,10 +128,6 @@ def text_argument(node: exp.Expression, sql: str, fn: str) -> str:
         return node.this
     raise SQLError(f"{fn}(): the text must be a string constant or a semantic column", where=where_of(node, sql),
                    hint=f"e.g. {fn}(t.body, 'refund delays')")
-
-
-def hidden(name: str) -> str:
-    return HIDDEN_PREFIX + name
 
 
 def conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -98,8 +99,6 @@ class ColumnVectors:
 
         `added_*` hold each added row's complete chunk list, rows in `added_keys` order.
         """
-        from hybridq.sql.scoring import rows_for_keys
-
         gone = rows_for_keys(self, removed) if removed.num_rows else np.zeros(0, np.int64)
         dead = np.zeros(self.size, bool) if self.dead is None else self.dead.copy()
         dead[segment_slots(self.starts[gone], self.lengths[gone])] = True
@@ -152,6 +151,53 @@ def first_best(scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray, best
     # reversed so the earliest winning slot of each row is written last
     out[rows[win][::-1]] = slots[win][::-1]
     return out
+
+
+def rows_for_keys(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
+    """Row indices (in `vectors`) of the given keys; keys without chunks are left out."""
+    if not keys.num_rows or not vectors.rows:
+        return np.zeros(0, np.int64)
+    names = vectors.keys.column_names
+    if len(names) == 1:
+        wanted = keys.column(names[0]).cast(vectors.keys.schema.field(0).type)
+        if _few(wanted, vectors):
+            return _rows_holding(vectors, wanted)
+        idx = pc.drop_null(pc.index_in(wanted, value_set=vectors.keys.column(0)))
+        return np.unique(idx.to_numpy(zero_copy_only=False).astype(np.int64))
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("k", keys.select(names))
+        con.register("v", vectors.keys.append_column("__row", pa.array(np.arange(vectors.rows))))
+        on = " AND ".join(f'k."{n}" = v."{n}"' for n in names)
+        rows = con.sql(f"SELECT DISTINCT v.__row FROM k JOIN v ON {on} ORDER BY 1").to_arrow_table()
+        return rows.column(0).to_numpy().astype(np.int64)
+    finally:
+        con.close()
+
+
+def rows_for_keys_ordered(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
+    """Row index of each key, in the keys' order (keys must exist)."""
+    names = vectors.keys.column_names
+    if len(names) == 1:
+        wanted = keys.column(names[0]).cast(vectors.keys.schema.field(0).type)
+        if _few(wanted, vectors):
+            found = _rows_holding(vectors, wanted)
+            at = pc.index_in(wanted, value_set=vectors.keys.column(0).take(pa.array(found)))
+            return found[at.to_numpy(zero_copy_only=False).astype(np.int64)]
+        return pc.index_in(wanted, value_set=vectors.keys.column(0)).to_numpy(zero_copy_only=False).astype(np.int64)
+    lookup = {tuple(r.values()): i for i, r in enumerate(vectors.keys.to_pylist())}
+    return np.asarray([lookup[tuple(r.values())] for r in keys.to_pylist()], dtype=np.int64)
+
+
+def _few(wanted, vectors: ColumnVectors) -> bool:
+    # Hashing a few keys and probing every row is several times cheaper than hashing every row
+    # (a live refresh or a point query on a large column).
+    return len(wanted) * 16 < vectors.rows
+
+
+def _rows_holding(vectors: ColumnVectors, wanted) -> np.ndarray:
+    """Rows whose key is one of `wanted`, ascending."""
+    return np.flatnonzero(pc.is_in(vectors.keys.column(0), value_set=wanted).to_numpy(zero_copy_only=False))
 
 
 def load_vectors(dataset, table: str, column: str, version: int, key_names: list[str]) -> ColumnVectors:

@@ -63,25 +63,56 @@ def ann_parameters(rows: int, dim: int) -> dict:
     return {"num_partitions": partitions, "num_sub_vectors": sub_vectors}
 
 
-class LanceStore:
-    """The Lance directory of a store. Writes go through one writer at a time (the refresh)."""
+def is_remote(location: str | Path) -> bool:
+    """An object store URI (s3://, gs://, az://...) rather than a local directory."""
+    return "://" in str(location) and not str(location).startswith("file://")
 
-    def __init__(self, directory: Path):
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
+
+def storage_options_from_env(location: str) -> dict[str, str]:
+    """Options for Lance's object store client from the environment: the usual AWS_* variables
+    are read by Lance itself; an endpoint (AWS_ENDPOINT_URL, e.g. an S3-compatible server) is
+    passed on, and plain http allowed for it."""
+    options: dict[str, str] = {}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT")
+    if location.startswith("s3://") and endpoint:
+        options["aws_endpoint"] = endpoint
+        if endpoint.startswith("http://"):
+            options["allow_http"] = "true"
+    return options
+
+
+class LanceStore:
+    """The Lance datasets of a store, in a local directory or under an object store URI (s3://...).
+    Writes go through one writer at a time (the refresh)."""
+
+    def __init__(self, location: str | Path):
+        self.remote = is_remote(location)
+        self.location = str(location).rstrip("/")
+        if not self.remote:
+            Path(location).mkdir(parents=True, exist_ok=True)
+        self.storage_options = storage_options_from_env(self.location) if self.remote else {}
         self._datasets: dict[tuple[str, int], lance.LanceDataset] = {}
         self._indexed: dict[str, set[str]] = {}  # name -> indexed columns (known to the writer)
         self._flags: dict[tuple, bool] = {}
+        self._existing: set[str] = set()
         self._lock = threading.RLock()
 
     def uri(self, name: str) -> str:
-        return str(self.directory / f"{name}.lance")
+        return f"{self.location}/{name}.lance"
 
     def exists(self, name: str) -> bool:
-        return (self.directory / f"{name}.lance" / "_versions").is_dir()
+        if not self.remote:
+            return (Path(self.location) / f"{name}.lance" / "_versions").is_dir()
+        if name not in self._existing:
+            try:
+                lance.dataset(self.uri(name), storage_options=self.storage_options)
+            except (ValueError, OSError):
+                return False
+            self._existing.add(name)
+        return True
 
     def latest(self, name: str) -> lance.LanceDataset:
-        return lance.dataset(self.uri(name))
+        return lance.dataset(self.uri(name), storage_options=self.storage_options)
 
     def latest_version(self, name: str) -> int | None:
         return int(self.latest(name).version) if self.exists(name) else None
@@ -89,7 +120,7 @@ class LanceStore:
     def overwrite(self, name: str, data: pa.Table, schema: pa.Schema) -> int:
         """Replace the table's content with `data` as a new version (older versions stay readable)."""
         mode = "overwrite" if self.exists(name) else "create"
-        ds = lance.write_dataset(data, self.uri(name), schema=schema, mode=mode)
+        ds = lance.write_dataset(data, self.uri(name), schema=schema, mode=mode, storage_options=self.storage_options)
         self._indexed.pop(name, None)
         return int(ds.version)
 
@@ -107,7 +138,7 @@ class LanceStore:
         if delete_filter:
             ds.delete(delete_filter)
         if inserts is not None and inserts.num_rows:
-            ds = lance.write_dataset(inserts, self.uri(name), mode="append")
+            ds = lance.write_dataset(inserts, self.uri(name), mode="append", storage_options=self.storage_options)
         return ds
 
     def ensure_indexes(self, name: str, ann_min_rows: int, key: str | None = None,
@@ -148,7 +179,7 @@ class LanceStore:
     def restore(self, name: str, version: int) -> None:
         """Make `version` the latest again, undoing writes that no DuckDB commit recorded."""
         if self.latest_version(name) != version:
-            lance.dataset(self.uri(name), version=version).restore()
+            lance.dataset(self.uri(name), version=version, storage_options=self.storage_options).restore()
             self._indexed.pop(name, None)
 
     def dataset(self, name: str, version: int) -> lance.LanceDataset:
@@ -157,7 +188,7 @@ class LanceStore:
         with self._lock:
             ds = self._datasets.get(key)
             if ds is None:
-                ds = lance.dataset(self.uri(name), version=version)
+                ds = lance.dataset(self.uri(name), version=version, storage_options=self.storage_options)
                 if len(self._datasets) > 64:
                     self._datasets.pop(next(iter(self._datasets)))
                 self._datasets[key] = ds
@@ -168,6 +199,10 @@ class LanceStore:
             for key in [k for k in self._datasets if k[0] == name]:
                 del self._datasets[key]
             self._indexed.pop(name, None)
-        path = self.directory / f"{name}.lance"
+            self._existing.discard(name)
+        if self.remote:
+            lance.LanceDataset.drop(self.uri(name), storage_options=self.storage_options, ignore_not_found=True)
+            return
+        path = Path(self.location) / f"{name}.lance"
         if path.exists():
             shutil.rmtree(path)

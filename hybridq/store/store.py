@@ -37,7 +37,6 @@ from hybridq.store.duck import (
 from hybridq.store.lance_store import VECTOR, LanceStore
 
 DB_FILE = "hybridq.duckdb"
-LANCE_DIR = "lance"
 COMPACT_TARGET_ROWS = 65_536
 MAX_INDEX_SEGMENTS = 8
 
@@ -82,7 +81,7 @@ class Store:
                 self.directory.parent.mkdir(parents=True, exist_ok=True)
                 self.directory.mkdir(mode=0o700, exist_ok=True)
             self.db = open_database(self.directory / DB_FILE, memory_limit=memory_limit, threads=threads)
-            self.lance = LanceStore(self.directory / LANCE_DIR)
+            self.lance = LanceStore(catalog.vector_location)
         self.write_lock = threading.RLock()
         self.vectors = VectorCache(self)
         self._key_types: dict[str, list[pa.Field]] = {}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import hybridq
-import hybridq.sql.planner as planner
+import hybridq.engine.planner as planner
 from tests.conftest import make_acme
 
 QUERIES = ["the dashboard does not load", "please refund the duplicate charge", "single sign-on fails with SAML",

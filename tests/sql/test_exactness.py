@@ -1,6 +1,7 @@
 """Semantic functions return exact cosine scores: each query is checked against a brute-force
 reference computed with numpy from the chunks and vectors of the Lance version the query pinned,
-read straight from the Lance dataset, and the query text embedded by the test's own model.
+read straight from the Lance dataset, and the query text embedded by the test's own model; on the
+DuckDB engine and on Daft's native runner alike.
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ from sql_helpers import Chunks, assert_ranking
 REFUND = "we were charged twice, please refund the duplicate payment"
 SLOW = "the dashboard is slow and queries time out"
 TERMINATION = "the customer may terminate the agreement early for convenience"
+
+
+@pytest.fixture(scope="module", params=["duckdb", "daft"])
+def acme(request, acme, acme_catalog, embedder):
+    """Every test here runs on the default engine and on Daft's native runner: the same store."""
+    if request.param == "duckdb":
+        yield acme
+        return
+    import hybridq
+
+    with hybridq.connect(acme_catalog, embedder=embedder, engine="daft") as on_daft:
+        yield on_daft
 
 
 @pytest.fixture(scope="module")

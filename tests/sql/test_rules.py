@@ -32,7 +32,8 @@ from hybridq.sql.functions import FUNCTIONS
 from hybridq.sql.guard import check_query
 from hybridq.sql.parse import parse_query
 from hybridq.sql.rules import RULES, RewriteContext
-from hybridq.sql.semantic import AttachRequest, PairRequest, SearchRequest, requests_in
+from hybridq.engine.requests import AttachRequest, PairRequest, SearchRequest
+from hybridq.sql.semantic import requests_in
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RULE_NAMES = [rule.__name__ for rule in RULES]

@@ -11,6 +11,7 @@ from hybridq.catalog.issues import Issue
 from hybridq.catalog.rules.access import check_access_roles
 from hybridq.catalog.rules.alerts import check_alerts
 from hybridq.catalog.rules.context import RuleContext
+from hybridq.catalog.rules.engine import check_engine
 from hybridq.catalog.rules.glossary import (
     check_example_sql,
     check_glossary_sql,
@@ -65,6 +66,7 @@ RULES = (
     check_current_rows,
     check_alerts,
     check_embedding_model,
+    check_engine,
     check_access_roles,
 )
 

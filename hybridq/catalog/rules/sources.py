@@ -7,7 +7,7 @@ from typing import Iterator
 from hybridq.catalog.issues import Issue
 from hybridq.catalog.rules.context import RuleContext
 from hybridq.catalog.rules.tables import IDENTIFIER
-from hybridq.refresh.paths import expand, is_pattern, resolve, template_fields
+from hybridq.paths import expand, is_pattern, resolve, template_fields
 
 
 def _sources_of_reported_tables(ctx: RuleContext) -> set[str | None]:

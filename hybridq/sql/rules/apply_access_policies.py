@@ -40,8 +40,8 @@ import dataclasses
 
 from sqlglot import exp
 
+from hybridq.engine.requests import AttachRequest, PairRequest, SearchRequest
 from hybridq.sql.access import AccessView, table_references
-from hybridq.sql.semantic import AttachRequest, PairRequest, SearchRequest
 
 ALIAS = "__hq_a"
 

@@ -50,13 +50,10 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.optimizer.scope import Scope
 
+from hybridq.engine.requests import AttachRequest, ColumnRef, PairRequest, ScoreSpec
 from hybridq.errors import SQLError
 from hybridq.sql.parse import where_of
 from hybridq.sql.semantic import (
-    AttachRequest,
-    ColumnRef,
-    PairRequest,
-    ScoreSpec,
     call_name,
     filters_on,
     placeholder,

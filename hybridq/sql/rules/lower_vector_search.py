@@ -47,7 +47,8 @@ from sqlglot import exp
 
 from hybridq.errors import SQLError
 from hybridq.sql.parse import where_of
-from hybridq.sql.semantic import ColumnRef, SearchRequest, call_name, filters_on, hidden, placeholder, scopes_of
+from hybridq.engine.requests import ColumnRef, SearchRequest, hidden
+from hybridq.sql.semantic import call_name, filters_on, placeholder, scopes_of
 
 MAX_K = 10_000
 

@@ -22,7 +22,7 @@ import yaml
 
 from hybridq.catalog.rules.context import type_family
 from hybridq.catalog.rules.tables import IDENTIFIER, RESERVED_COLUMNS
-from hybridq.refresh.sources.documents import FRONT_MATTER, load_front_matter
+from hybridq.front_matter import FRONT_MATTER, load_front_matter
 
 TABULAR = {".csv": "csv", ".tsv": "csv", ".parquet": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 DOCUMENTS = {".md", ".markdown", ".txt", ".html", ".htm"}

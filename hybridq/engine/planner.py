@@ -21,11 +21,11 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from hybridq.engine.base import QueryVectors
+from hybridq.engine.requests import AttachRequest, PairRequest, ScoreSpec, SearchRequest, Step, hidden
+from hybridq.engine.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.errors import SQLError, duckdb_error
-from hybridq.sql.plan import Step
-from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, rows_for_keys_ordered, score_rows, top_rows
-from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
-from hybridq.store.cache import ColumnVectors
+from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
 
@@ -48,7 +48,7 @@ _CANDIDATE_SQL: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
 _CANDIDATE_LOCK = threading.Lock()
 
 
-def _candidate_sql(table: str, alias: str, keys: list[str], filters: list[exp.Expression]) -> str:
+def candidate_sql(table: str, alias: str, keys: list[str], filters: list[exp.Expression]) -> str:
     """The SELECT of the filtered keys, made once per rewritten query (its filters stay the same
     objects while the query is cached; the entry holds them, so their id is not reused)."""
     memo = (table, alias, tuple(keys), id(filters))
@@ -70,17 +70,9 @@ class Planner:
         self.session = session
         self.snap = snapshot
         self.sql = sql  # the user's query, for error positions
-        self._vectors: dict[str, np.ndarray] = {}
+        self.query_vector = QueryVectors(session)
 
     # -- shared helpers ------------------------------------------------------------------------
-
-    def query_vector(self, text: str) -> np.ndarray:
-        """Each distinct query text is embedded once per query (and remembered by the embedder)."""
-        if text not in self._vectors:
-            embedder = self.session.embedder
-            embed_one = getattr(embedder, "embed_query", None)
-            self._vectors[text] = embed_one(text) if embed_one else embedder.embed([text])[0]
-        return self._vectors[text]
 
     def column(self, table: str, column: str) -> ColumnVectors:
         if self.snap.version(table, column) is None:
@@ -91,7 +83,7 @@ class Planner:
         """Keys of the rows that pass the filters, read in the query's own snapshot."""
         if not filters:
             return None
-        text = _candidate_sql(table, alias, keys, filters)
+        text = candidate_sql(table, alias, keys, filters)
         try:
             return self.snap.cursor.sql(text).to_arrow_table()
         except duckdb.InterruptException:
@@ -153,7 +145,7 @@ class Planner:
             else:
                 how = "left outer" if req.top_k is not None else "full outer"
                 relation = relation.join(part, keys=req.keys, join_type=how)
-            steps.append(Step(req.relation, f"{_fn(spec)}({req.alias}.{spec.column}, {spec.text!r})", strategy, reason,
+            steps.append(Step(req.relation, f"{spec.function}({req.alias}.{spec.column}, {spec.text!r})", strategy, reason,
                               rows_scored=scored, chunks_scored=chunks))
         step = steps[0]
         if len(steps) > 1:
@@ -212,16 +204,9 @@ class Planner:
         """BM25 per row (best chunk) from the Lance full-text index; 0 where no word matches."""
         dataset = self.session.store.lance.dataset(lance_name(table, spec.column), self.snap.version(table, spec.column))
         keys = vectors.keys.column_names
-        try:
-            found = dataset.to_table(full_text_query=spec.text, columns=[*keys, "_score"])
-        except ValueError as exc:
-            if "INVERTED" in str(exc):
-                raise SQLError(f"{table}.{spec.column} has no full-text index yet",
-                               hint="run a refresh; the index is built with the column's vectors") from None
-            raise
+        best = keyword_hits(dataset, table, spec.column, spec.text, keys)
         by_row = np.zeros(vectors.rows, dtype=np.float64)
-        if found.num_rows:
-            best = found.group_by(keys).aggregate([("_score", "max")])
+        if best.num_rows:
             by_row[rows_for_keys_ordered(vectors, best.select(keys))] = best.column("_score_max").to_numpy()
         all_rows = np.arange(vectors.rows, dtype=np.int64) if rows is None else rows
         return all_rows, by_row[all_rows]
@@ -339,5 +324,14 @@ class Planner:
         return pa.table(columns), step
 
 
-def _fn(spec: ScoreSpec) -> str:
-    return {"similarity": "similarity", "keyword": "keyword_score", "hybrid": "hybrid_score"}[spec.kind]
+def keyword_hits(dataset, table: str, column: str, text: str, keys: list[str]) -> pa.Table:
+    """keys..., _score_max: the best BM25 score per row among its chunks, from the Lance full-text
+    index of the pinned version (rows where no word matches are absent)."""
+    try:
+        found = dataset.to_table(full_text_query=text, columns=[*keys, "_score"])
+    except ValueError as exc:
+        if "INVERTED" in str(exc):
+            raise SQLError(f"{table}.{column} has no full-text index yet",
+                           hint="run a refresh; the index is built with the column's vectors") from None
+        raise
+    return found.group_by(keys).aggregate([("_score", "max")])
