@@ -20,13 +20,15 @@ from hybridq.store.store import lance_name
 class CountingEmbedder:
     """Wraps the real model and remembers every text the refresh asked it to embed.
 
-    Query strings go through `embed_query` and are not counted.
+    Query strings go through `embed_query` and are not counted, nor are the catalog's phrases (table,
+    column and glossary names, embedded once per catalog for reading questions): set `phrases`.
     """
 
     def __init__(self, inner):
         self.inner = inner
         self.name = inner.name
         self.texts: list[str] = []
+        self.phrases: set[str] = set()
 
     @property
     def dim(self) -> int:
@@ -38,7 +40,8 @@ class CountingEmbedder:
 
     def embed(self, texts, progress=None):
         texts = list(texts)
-        self.texts.extend(texts)
+        if not set(texts) <= self.phrases:
+            self.texts.extend(texts)
         return self.inner.embed(texts, progress=progress)
 
     def embed_query(self, text: str):
@@ -82,6 +85,7 @@ class Project:
     def connect(self):
         self.close()
         self.hq = hybridq.connect(self.catalog, embedder=self.embedder)
+        self.embedder.phrases = set(self.hq.catalog.phrases())
         return self.hq
 
     def refresh(self):
