@@ -111,7 +111,7 @@ def raw_encode_seconds(hq, root: Path) -> tuple[float, int]:
     cfg = hq.catalog.tables["docs"].columns["body"].semantic
     chunks = []
     for path in sorted((root / "docs").rglob("*.md")):
-        chunks.extend(chunk_text(path.read_text().strip(), cfg.chunk_tokens, cfg.overlap_tokens))
+        chunks.extend(chunk_text(path.read_text().strip(), hq.store.tokenizer, cfg.chunk_tokens, cfg.overlap_tokens))
     unique = list(dict.fromkeys(chunks))
     model = hq.embedder._load()
     t0 = time.perf_counter()

@@ -295,7 +295,8 @@ class Refresher:
                 texts = rows.upserts.select([*keys, column])
             deleted = rows.deletes if rows is not None and not rows.replace_all else texts.select(keys).slice(0, 0)
             only_new = rows is not None and not overwrite and not rows.updated and not rows.deleted
-            plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic, texts,
+            plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic,
+                                     self.store.tokenizer, texts,
                                      deleted, overwrite, only_new)
             plans.append((plan, need))
         if not plans:

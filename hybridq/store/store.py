@@ -23,6 +23,8 @@ import numpy as np
 import pyarrow as pa
 
 from hybridq.catalog.model import Catalog, Table
+from hybridq.embed.chunking import CHUNKER, chunk_size
+from hybridq.embed.tokens import Tokenizer, load_tokenizer
 from hybridq.store.cache import VectorCache
 from hybridq.store.duck import (
     arrow_type_of,
@@ -259,10 +261,17 @@ class Store:
                             [model, sorted(set(hashes))])
             self._vector_cache_empty = None
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The catalog model's tokenizer, which chunking counts with (no model weights loaded)."""
+        return load_tokenizer(self.catalog.embedding.model, self.catalog.base_dir)
+
     def column_fingerprint(self, table: str, column: str) -> str:
         spec = self.catalog.tables[table]
         cfg = spec.columns[column].semantic
-        parts = [self.catalog.embedding.model, cfg.chunk_tokens, cfg.overlap_tokens,
+        tokenizer = self.tokenizer
+        parts = [self.catalog.embedding.model, CHUNKER, tokenizer.name, chunk_size(tokenizer, cfg.chunk_tokens),
+                 cfg.overlap_tokens,
                  [(f.name, str(f.type)) for f in self.key_fields(table)]]
         return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 

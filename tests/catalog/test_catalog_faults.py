@@ -276,6 +276,11 @@ FAULTS = [
           path="relationships[0].to", line=81, level="warning",
           message="contracts.customer_id is not the primary key of contracts (customer_id, doc_id)",
           hint="'to' should name the referenced table's key"),
+    Fault("57_chunk_larger_than_the_model_reads",
+          [("          chunk_tokens: 128\n", "          chunk_tokens: 400\n")],
+          path="tables.customers.columns.notes.semantic.chunk_tokens", line=47, level="warning",
+          message="chunk_tokens (400) is more than the embedding model reads (254 tokens)",
+          hint="leave chunk_tokens out to use the model's window"),
 ]
 
 

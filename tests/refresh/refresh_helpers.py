@@ -154,7 +154,7 @@ def check_semantic(hq, table: str, column: str, model=None) -> dict:
     expected = {}
     for row in fetch(hq, f"SELECT {select} FROM {quote(table)}"):
         key = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
-        expected[key] = chunk_text(row[-1] or "", cfg.chunk_tokens, cfg.overlap_tokens)
+        expected[key] = chunk_text(row[-1] or "", hq.store.tokenizer, cfg.chunk_tokens, cfg.overlap_tokens)
     chunks = lance_chunks(hq, table, column)
     got: dict = {}
     for c in sorted(chunks, key=lambda c: c["_chunk"]):
