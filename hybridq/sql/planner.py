@@ -23,6 +23,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from hybridq.errors import SQLError, duckdb_error
+from hybridq.sql.fusion import VECTOR_WEIGHT, fuse_scores
 from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, rows_for_keys_ordered, score_rows, top_rows
 from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
 from hybridq.store.cache import ColumnVectors
@@ -41,7 +42,6 @@ POSTFILTER_MAX_FACTOR = 20  # a filter that keeps fewer rows than 1/20 is better
 ANN_MIN_PROBES = 20
 ANN_PROBE_DIVISOR = 10
 MAX_PAIRS = 20_000_000
-RRF_K = 60
 
 
 @dataclass
@@ -157,7 +157,8 @@ class Planner:
                 strategy, reason = "full-text (BM25)", f"Lance full-text index on {req.table}.{spec.column}"
             else:
                 rows_, scores = self._hybrid(req.table, spec, vectors, rows)
-                strategy, reason = "hybrid (RRF)", f"fuses vector and BM25 rankings over {len(rows_):,} rows"
+                strategy, reason = "hybrid (score fusion)", (f"standardised vector and BM25 scores over {len(rows_):,} rows, "
+                                                             f"weighted {VECTOR_WEIGHT:g} : {1 - VECTOR_WEIGHT:g}")
             chunks = vectors.chunks if rows is None else int(len(chunk_ranges(vectors, rows)[0]))
             scored = len(rows_)  # before the top k are kept: every one of them was scored
             if spec.name == req.top_score and req.top_k is not None:
@@ -245,10 +246,7 @@ class Planner:
     def _hybrid(self, table: str, spec: ScoreSpec, vectors: ColumnVectors, rows: np.ndarray | None):
         rows_, vec_scores, _ = score_rows(vectors, self.query_vector(spec.text), rows)
         _, kw_scores = self._keyword(table, spec, vectors, rows_)
-        rank_v = np.empty(len(rows_)); rank_v[np.argsort(-vec_scores, kind="stable")] = np.arange(1, len(rows_) + 1)
-        rank_k = np.empty(len(rows_)); rank_k[np.argsort(-kw_scores, kind="stable")] = np.arange(1, len(rows_) + 1)
-        fused = 1.0 / (RRF_K + rank_v) + np.where(kw_scores > 0, 1.0 / (RRF_K + rank_k), 0.0)
-        return rows_, fused
+        return rows_, fuse_scores(vec_scores, kw_scores)
 
     def _search(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         vectors = self.column(req.table, req.column)
