@@ -12,7 +12,8 @@ Collections:
   installed). A document is a page's DESCRIPTION section; the query is the page's one-line summary
   from its NAME section (`open, openat, creat - open and possibly create a file` -> `open and
   possibly create a file`), and the relevant documents are the pages that carry that summary
-  (known-item search). Pages that only point to another page (`.so`) are left out.
+  (known-item search). Pages that only point to another page (`.so`), pages whose DESCRIPTION has
+  fewer than 20 words, and second copies of the same DESCRIPTION are left out.
 
 hybridq runs `SELECT doc_id FROM docs ORDER BY <function>(body, ?) DESC LIMIT 10` (and
 `vector_search('docs.body', ?, 10)`) through `Session.sql()`. LanceDB gets a table with the same
@@ -135,10 +136,13 @@ def manpages(work: Path) -> Collection:
             name, description = _roff_text(sections.get("NAME", "")), _roff_text(sections.get("DESCRIPTION", ""))
             if " - " not in name or len(description.split()) < 20:
                 continue
-            summary = name.split(" - ", 1)[1].strip()
+            summary = name.split(" - ", 1)[1].strip().lstrip("\\ ")
             pages.append((path.name, summary, description))
-    docs, by_summary = {}, {}
+    docs, by_summary, seen = {}, {}, set()
     for i, (_, summary, description) in enumerate(pages, start=1):
+        if description in seen:  # the same page installed under several names
+            continue
+        seen.add(description)
         docs[i] = description
         by_summary.setdefault(summary.lower(), set()).add(i)
     queries, qrels = {}, {}

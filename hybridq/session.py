@@ -18,7 +18,8 @@ from hybridq.catalog.validate import load_catalog
 from hybridq.embed.embedder import Embedder, SentenceTransformerEmbedder
 from hybridq.errors import StoreError
 from hybridq.owner import OwnerClient, OwnerServer, arrow_table, read_owner
-from hybridq.refresh.pipeline import ProgressSink, Refresher
+from hybridq.refresh.pipeline import Refresher
+from hybridq.refresh.progress import Progress
 from hybridq.refresh.report import RefreshReport
 from hybridq.result import Result
 from hybridq.store.store import SnapshotStamp, Store
@@ -59,8 +60,9 @@ class Session:
             opened.embedder = embedder
         self._embedder_lock = threading.Lock()
         self.query_timeout = query_timeout
-        # told the model's name when this session starts loading it (seconds): the CLI says so
-        self.on_model_load: Callable[[str], None] | None = None
+        # told the model's name when this session starts loading its weights (seconds): the CLI
+        # says so; a context manager it returns is exited when the model is ready
+        self.on_model_load: Callable[[str], object] | None = None
         self._closed = False
         if serve and opened.server is None:
             opened.server = OwnerServer(self, key)
@@ -76,18 +78,19 @@ class Session:
                 if opened.embedder is None:
                     cfg = self.catalog.embedding
                     embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
-                    if self.on_model_load is not None:
-                        self.on_model_load(cfg.model)
+                    embedder.on_load = lambda model: self.on_model_load(model) if self.on_model_load else None
                     opened.embedder = embedder
         return opened.embedder
 
     # -- refresh -------------------------------------------------------------------------------
 
     def refresh(self, tables: list[str] | None = None, *, paths: dict[str, list[str]] | None = None,
-                progress: ProgressSink | None = None, log: Callable[[str], None] | None = None) -> RefreshReport:
+                progress: Progress = None, log: Callable[[str], None] | None = None) -> RefreshReport:
         """Bring the store up to date with the sources: only new or changed rows are (re)embedded.
 
         `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
+        `progress` is called with a `ProgressEvent` (stage read, embed or write; done and total
+        steps; rate) as each stage starts and advances.
         """
         report = Refresher(self.store, lambda: self.embedder, progress=progress, log=log).run(tables, paths=paths)
         self._alerts().after_refresh(self, report)

