@@ -95,13 +95,20 @@ def build(root: Path) -> tuple[hybridq.Session, dict | None]:
     hq = hybridq.connect(root / "catalog.yaml")
     stamp = root / ".hybridq" / "live" / "built.json"
     built = stamp.exists()
+    if not built:
+        # Ingest compares throughput: the model is loaded first (a refresh loads it once per
+        # process, in seconds), and the baseline is measured right before and right after the
+        # build, since the machine's speed drifts while a build runs.
+        hq.embedder.embed(["warm up"])
+        encode_before, chunks = raw_encode_seconds(hq, root)
     t0 = time.perf_counter()
     hq.refresh()
     seconds = time.perf_counter() - t0
     if built:
         return hq, None
-    encode_seconds, chunks = raw_encode_seconds(hq, root)
-    figures = {"build_seconds": seconds, "encode_seconds": encode_seconds, "chunks": chunks, "date": today()}
+    encode_after, chunks = raw_encode_seconds(hq, root)
+    figures = {"build_seconds": seconds, "encode_seconds": (encode_before + encode_after) / 2,
+               "encode_before": encode_before, "encode_after": encode_after, "chunks": chunks, "date": today()}
     stamp.write_text(json.dumps(figures))
     return hq, figures
 
@@ -207,8 +214,9 @@ def main() -> None:
         when = f" (measured when the store was built, {figures['date']}; --rebuild measures again)" if cached else ""
         say(f"  - ingest{when}: "
             f"{n / build_seconds:,.0f} docs/s for the full build ({build_seconds:.1f} s); raw encode of the same "
-            f"{figures['chunks']:,} chunks: {n / encode_seconds:,.0f} docs/s; ratio **{encode_seconds / build_seconds:.2f}** "
-            f"(target >= 0.85)")
+            f"{figures['chunks']:,} chunks: {n / encode_seconds:,.0f} docs/s (mean of "
+            f"{figures.get('encode_before', encode_seconds):.1f} s before and {figures.get('encode_after', encode_seconds):.1f} s "
+            f"after the build); ratio **{encode_seconds / build_seconds:.2f}** (target >= 0.95)")
         ratio, summary = incremental(hq, root, build_seconds)
         say(f"  - incremental: refresh after changing 1% of documents ({summary}) = **{ratio:.3f}** of the full "
             f"build (target <= 0.05)")

@@ -67,18 +67,21 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
+        # Longest first over the whole list, not only within each encode call: batches of texts of
+        # about the same length waste no work on padding (encode sorts only what it is given).
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         step = max(self.batch_size * 8, 256)
         for start in range(0, len(texts), step):
-            part = texts[start:start + step]
+            where = order[start:start + step]
             with self._lock:
-                vectors = model.encode(part, batch_size=self.batch_size, normalize_embeddings=True,
-                                       convert_to_numpy=True, show_progress_bar=False)
-            out.append(np.asarray(vectors, dtype=np.float32))
-            self.calls += len(part)
+                vectors = model.encode([texts[i] for i in where], batch_size=self.batch_size,
+                                       normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            out[where] = np.asarray(vectors, dtype=np.float32)
+            self.calls += len(where)
             if progress:
-                progress(len(part))
-        return np.concatenate(out)
+                progress(len(where))
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query string's vector; recent query strings are remembered."""
