@@ -1,6 +1,7 @@
 """hybridq: SQL and natural-language questions over tables and documents together, on live data."""
 
 from hybridq.errors import (
+    AccessDenied,
     CatalogError,
     EmbeddingError,
     ForbiddenStatement,
@@ -11,9 +12,8 @@ from hybridq.errors import (
     SourceError,
     SQLError,
     StoreError,
+    Unauthorized,
 )
-from hybridq.result import Result
-from hybridq.session import Session, connect
 
 __version__ = "0.1.0"
 
@@ -31,4 +31,20 @@ __all__ = [
     "EmbeddingError",
     "OwnerError",
     "NLError",
+    "AccessDenied",
+    "Unauthorized",
 ]
+
+# Imported on first use: a command answered by the store's owner process needs none of the engine.
+_LAZY = {"connect": "hybridq.session", "Session": "hybridq.session", "Result": "hybridq.result"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hybridq' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -58,6 +57,49 @@ def main():
     hybridq refresh acme.yaml
     hybridq sql acme.yaml "SELECT count(*) FROM customers"
     """
+
+
+def open_store(catalog_file: str, *, warm: bool = True):
+    """The session a query command uses: the store's owner process when there is one (found from
+    the catalog file alone, without loading the engine), else a background owner started for it
+    (see `hybridq owner`), else the store opened in this process."""
+    from hybridq.serve import background
+    from hybridq.serve.client import OwnerClient, RemoteSession, remote_for
+
+    remote = remote_for(catalog_file, rows="json")
+    if remote is not None and background.stale(remote.client.info, catalog_file):
+        err.print("the catalog changed since the background owner started: restarting it", style="dim")
+        background.stop(remote.client.info)
+        remote = None
+    if remote is not None:
+        return remote
+    if warm and background.enabled():
+        from hybridq.catalog.validate import load_catalog
+
+        load_catalog(catalog_file)  # its errors, if any, are shown here rather than in the owner's log
+        err.print("starting a background owner for this store (it loads the model once; "
+                  f"stop it with: hybridq owner stop {catalog_file})", style="dim")
+        info = background.start(catalog_file)
+        return RemoteSession(catalog_file, OwnerClient(info), rows="json")
+    import hybridq
+
+    return hybridq.connect(catalog_file)
+
+
+def with_store(catalog_file: str, action, *, warm: bool = True):
+    """`action(session)` on the store; once more if the owner it reached stopped meanwhile."""
+    from hybridq.serve.client import OwnerGone
+
+    for attempt in (1, 2):
+        hq = open_store(catalog_file, warm=warm)
+        _announce_model(hq)
+        try:
+            return action(hq)
+        except OwnerGone:
+            if attempt == 2:
+                raise
+        finally:
+            hq.close()
 
 
 # -- catalog ---------------------------------------------------------------------------------
@@ -149,16 +191,17 @@ def refresh(catalog_file, watch, tables):
     hybridq refresh catalogs/acme.yaml
     hybridq refresh catalogs/acme.yaml --watch
     """
-    import hybridq
-
-    with hybridq.connect(catalog_file) as hq:
-        _announce_model(hq)
+    def run(hq):
         report = hq.refresh(list(tables) or None, progress=RichProgress(err),
                             log=lambda line: err.print(line, style="yellow", markup=False))
         _print_report(report)
-        if watch:
-            hq.watch(log=lambda line: err.print(line, markup=False), ready=lambda: err.print(
-                f"watching {catalog_file}; queries from other terminals are answered by this process (Ctrl-C stops)"))
+        if not watch:
+            return
+        where = "this process" if hasattr(hq, "store") else f"the process that owns the store (pid {hq.owner_pid})"
+        hq.watch(log=lambda line: err.print(line, markup=False), ready=lambda: err.print(
+            f"watching {catalog_file}; changes are applied and queries answered by {where} (Ctrl-C stops)"))
+
+    with_store(catalog_file, run, warm=False)
 
 
 @main.command()
@@ -178,7 +221,8 @@ def release(catalog_file, tables):
 
     with hybridq.connect(catalog_file) as hq:
         if not hasattr(hq, "release_sources"):
-            raise HybridqError(f"the store is in use by process {hq.owner_pid}", hint="stop it, then release")
+            raise HybridqError(f"the store is in use by process {hq.owner_pid}",
+                               hint=f"stop it (a background owner: hybridq owner stop {catalog_file}), then release")
         done = hq.release_sources(list(tables) or None)
     out.print("\n".join(done) or "nothing to release", markup=False)
 
@@ -213,10 +257,7 @@ def status(catalog_file, fmt):
     \b
     hybridq status catalogs/acme.yaml
     """
-    import hybridq
-
-    with hybridq.connect(catalog_file) as hq:
-        report = hq.status()
+    report = with_store(catalog_file, lambda hq: hq.status())
     if fmt == "json":
         click.echo(_json(report.to_dict()))
         return
@@ -322,13 +363,9 @@ def sql(catalog_file, query, query_file, params, fmt, max_width, max_rows):
                                     FROM tickets ORDER BY s DESC LIMIT 5" --param q="refund delays"
     hybridq sql catalogs/acme.yaml -f report.sql --format json
     """
-    import hybridq
-
     text = _query_text(query, query_file)
     values = _params(params)
-    with hybridq.connect(catalog_file) as hq:
-        _announce_model(hq)
-        result = hq.sql(text, values)
+    result = with_store(catalog_file, lambda hq: hq.sql(text, values))
     print_result(result, fmt, max_width, max_rows)
 
 
@@ -348,13 +385,9 @@ def explain(catalog_file, query, query_file, params, fmt):
     hybridq explain catalogs/acme.yaml "SELECT subject, similarity(body, 'refund delays') AS s
                                         FROM tickets WHERE priority = 'urgent' ORDER BY s DESC LIMIT 5"
     """
-    import hybridq
-
     text = _query_text(query, query_file)
     values = _params(params)
-    with hybridq.connect(catalog_file) as hq:
-        _announce_model(hq)
-        plan = hq.explain(text, values)
+    plan = with_store(catalog_file, lambda hq: hq.explain(text, values))
     if fmt == "json":
         click.echo(_json(plan.to_dict()))
     else:
@@ -367,8 +400,9 @@ def explain(catalog_file, query, query_file, params, fmt):
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", help="Output format of the rows.")
 @click.option("--llm/--no-llm", default=None, help="Ask the configured language model (default: only as fallback).")
 @click.option("--sql-only", is_flag=True, help="Print the SQL without running it.")
+@click.option("--choose", type=int, help="After a clarification: the number of the reading to answer.")
 @friendly
-def ask(catalog_file, question, fmt, llm, sql_only):
+def ask(catalog_file, question, fmt, llm, sql_only, choose):
     """Answer a question in words: prints the SQL, what each part of the question became, and the rows.
 
     A question with words the catalog cannot place is not guessed: the words are named with the
@@ -378,47 +412,48 @@ def ask(catalog_file, question, fmt, llm, sql_only):
     hybridq ask catalogs/acme.yaml "ARR by region"
     hybridq ask catalogs/acme.yaml "enterprise customers with tickets mentioning data export"
     """
-    import hybridq
+    from hybridq.serve import wire
 
-    with hybridq.connect(catalog_file) as hq:
-        _announce_model(hq)
+    def answer(hq):
         if sql_only and hasattr(hq, "store"):
             from hybridq.nl import question_to_sql
 
-            _, answer = question_to_sql(hq, question)
-        else:
-            answer = hq.ask(question, llm=llm)
-    if answer.refused:
-        err.print(answer.explain(), style="yellow", markup=False)
+            return wire.answer_json(question_to_sql(hq, question)[1])
+        options = {"choose": choose} if choose is not None else {}
+        found = hq.ask(question, llm=llm, **options)
+        return found if isinstance(found, dict) else wire.answer_json(found)  # the owner answers in JSON
+
+    payload = with_store(catalog_file, answer, warm=not sql_only)
+    if payload.get("refused"):
+        err.print(payload["explanation"], style="yellow", markup=False)
+        raise SystemExit(2)
+    if payload.get("options"):
+        err.print(payload["explanation"], style="yellow", markup=False)
+        err.print("ask again with --choose N to answer one of these readings", style="yellow")
         raise SystemExit(2)
     if fmt == "json":
-        click.echo(_json(answer.to_dict()))
+        click.echo(_json({k: v for k, v in payload.items() if k not in ("explanation", "arrow")}))
         return
-    err.print(answer.sql, markup=False, highlight=False)
-    err.print(answer.explain(), style="dim", markup=False)
-    if answer.result is not None:
-        print_result(answer.result, fmt)
+    err.print(payload["sql"], markup=False, highlight=False)
+    err.print(payload["explanation"], style="dim", markup=False)
+    if payload.get("snapshot"):
+        from hybridq.result import Result
+        from hybridq.snapshot import SnapshotStamp
 
-
-def _finite(value):
-    """JSON has no NaN or Infinity: such numbers are written as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+        print_result(Result.from_rows(payload["columns"], payload["rows"], SnapshotStamp.from_dict(payload["snapshot"]),
+                                      payload["sql"]), fmt)
 
 
 def _json(value) -> str:
-    return json.dumps(_finite(value), indent=2, default=str, allow_nan=False)
+    """JSON for people: indented; NaN and infinities (which JSON lacks) as null, dates as text."""
+    from hybridq.serve import wire
+
+    return json.dumps(wire.plain(value), indent=2)
 
 
 def print_result(result, fmt: str, max_width: int = 80, max_rows: int = MAX_ROWS) -> None:
-    table = result.to_arrow()
     if fmt == "json":
-        click.echo(_json(table.to_pylist()))
+        click.echo(_json(result.to_dicts()))
     elif fmt == "csv":
         import csv
 
@@ -428,13 +463,13 @@ def print_result(result, fmt: str, max_width: int = 80, max_rows: int = MAX_ROWS
     elif fmt == "markdown":
         click.echo("| " + " | ".join(result.columns) + " |")
         click.echo("|" + "---|" * len(result.columns))
-        for row in table.slice(0, max_rows).to_pylist():
-            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row.values()) + " |")
+        for row in result.head(max_rows):
+            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row) + " |")
         _left_out(len(result), max_rows)
     else:
         view = Table(*(escape(c) for c in result.columns), show_lines=False)
-        for row in table.slice(0, max_rows).to_pylist():
-            view.add_row(*(Text(_cell(v, max_width)) for v in row.values()))
+        for row in result.head(max_rows):
+            view.add_row(*(Text(_cell(v, max_width)) for v in row))
         out.print(view)
         _left_out(len(result), max_rows)
         err.print(f"{len(result):,} row(s); {result.snapshot}", style="dim")
@@ -455,6 +490,196 @@ def _cell(value, width: int) -> str:
         text = str(value)
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# -- serving ---------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8470, show_default=True, type=int, help="Port to listen on.")
+@click.option("--watch", is_flag=True, help="Also keep the store live from its sources.")
+@click.option("--keys", "keys_file", type=click.Path(dir_okay=False), help="API keys file (default: the catalog's).")
+@friendly
+def serve(catalog_file, host, port, watch, keys_file):
+    """Serve the store over HTTP (JSON and Arrow, OpenAPI at /docs) and MCP (at /mcp) until Ctrl-C.
+
+    API keys (hybridq keys add) map callers to the catalog's roles. Without keys, only requests
+    from this machine are answered, and they see everything.
+
+    \b
+    hybridq serve catalogs/acme.yaml --port 8470 --watch
+    curl -s localhost:8470/v1/sql -d '{"sql": "SELECT count(*) FROM customers"}'
+    """
+    import threading
+
+    from hybridq.catalog.validate import load_catalog
+    from hybridq.serve.keys import KeyRing
+    from hybridq.serve.owner import read_owner
+    from hybridq.serve.server import LOOPBACK, OwnerEndpoint, listening_socket
+    from hybridq.session import Session
+
+    catalog = load_catalog(catalog_file)
+    keys = KeyRing.load(catalog, Path(keys_file).resolve() if keys_file else None)
+    loopback_only = host in (LOOPBACK, "localhost", "::1")
+    if not keys and not loopback_only:
+        raise HybridqError(f"refusing to serve on {host} without API keys: anyone who reaches it would see everything",
+                           hint="make keys with: hybridq keys add CATALOG --role ROLE (roles go under access.roles)")
+    owner = read_owner(catalog.store_dir)
+    if owner is not None and owner.kind == "background":
+        from hybridq.serve import background
+
+        background.stop(owner)  # a server takes over from the command line's background owner
+    elif owner is not None:
+        raise HybridqError(f"the store is already owned by process {owner.pid} ({owner.kind})",
+                           hint="stop that process first, or send the requests to it")
+    session = Session(catalog, serve=False)
+    try:
+        public = listening_socket(host, port)
+        done = threading.Event()
+        session._opened.server = OwnerEndpoint(session, catalog.store_dir, kind="serve", public=public, keys=keys,
+                                               anonymous=not keys, log_level="info")
+        err.print(f"serving {catalog_file} on http://{host}:{port} (API at /v1, docs at /docs, MCP at /mcp); "
+                  f"{len(keys)} API key(s); Ctrl-C stops")
+        if watch:
+            session.watch(log=lambda line: err.print(line, markup=False))
+        else:
+            while not done.wait(3600):
+                pass
+    finally:
+        session.close()
+
+
+@main.command("mcp")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@friendly
+def mcp_stdio(catalog_file):
+    """Serve the MCP tools (sql, ask, retrieve, describe_catalog, status) over stdin/stdout.
+
+    \b
+    {"mcpServers": {"acme": {"command": "hybridq", "args": ["mcp", "catalogs/acme.yaml"]}}}
+    """
+    from hybridq.serve.mcp import run_stdio
+
+    with open_store(catalog_file, warm=False) as hq:
+        run_stdio(hq)
+
+
+@main.group()
+def owner():
+    """The background owner that answers the command line for a store (the model stays loaded)."""
+
+
+def _owner_info(catalog_file):
+    from hybridq.serve.owner import read_owner, store_dir_of
+
+    store_dir = store_dir_of(catalog_file)
+    return read_owner(store_dir) if store_dir else None
+
+
+@owner.command("status")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@friendly
+def owner_status(catalog_file):
+    """Say which process owns the store, what kind it is and since when.
+
+    \b
+    hybridq owner status catalogs/acme.yaml
+    """
+    import datetime as dt
+
+    info = _owner_info(catalog_file)
+    if info is None:
+        out.print("no process owns the store")
+        raise SystemExit(1)
+    since = dt.datetime.fromtimestamp(info.started_at).isoformat(sep=" ", timespec="seconds")
+    out.print(f"pid {info.pid} ({info.kind}) owns the store since {since}, on http://{info.host}:{info.port}/v1")
+
+
+@owner.command("start")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--idle-timeout", type=float, help="Stop after this many seconds without a request.")
+@friendly
+def owner_start(catalog_file, idle_timeout):
+    """Start a background owner now (query commands start one when they need it).
+
+    \b
+    hybridq owner start catalogs/acme.yaml --idle-timeout 3600
+    """
+    from hybridq.serve import background
+
+    info = _owner_info(catalog_file)
+    if info is None:
+        info = background.start(catalog_file, idle=idle_timeout)
+    out.print(f"pid {info.pid} ({info.kind}) owns the store")
+
+
+@owner.command("stop")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@friendly
+def owner_stop(catalog_file):
+    """Stop the background owner of a store.
+
+    \b
+    hybridq owner stop catalogs/acme.yaml
+    """
+    from hybridq.serve import background
+
+    info = _owner_info(catalog_file)
+    if info is None:
+        out.print("no process owns the store")
+        return
+    background.stop(info)
+    out.print(f"stopped the background owner (pid {info.pid})")
+
+
+@main.group()
+def keys():
+    """API keys for `hybridq serve`: each maps a caller to a role of the catalog."""
+
+
+@keys.command("add")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@click.option("--role", required=True, help="A role under access.roles in the catalog.")
+@click.option("--attr", "attrs", multiple=True, help="A caller attribute, name=value (caller('name') in policies).")
+@click.option("--name", help="Who or what the key is for.")
+@friendly
+def keys_add(catalog_file, role, attrs, name):
+    """Make an API key for a role; it is printed once, only its hash is kept.
+
+    \b
+    hybridq keys add catalogs/acme.yaml --role support --attr region=EMEA --name "EMEA support bot"
+    """
+    from hybridq.catalog.validate import load_catalog
+    from hybridq.serve.keys import add_key
+
+    attributes = {}
+    for item in attrs:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise HybridqError(f"--attr {item!r} is not name=value", hint="e.g. --attr region=EMEA")
+        attributes[key] = value
+    key, path = add_key(load_catalog(catalog_file), role, attributes, name)
+    err.print(f"recorded its hash in {path}; the key (shown once):", style="dim")
+    click.echo(key)
+
+
+@keys.command("list")
+@click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
+@friendly
+def keys_list(catalog_file):
+    """List the API keys (their names, roles and attributes; never the keys).
+
+    \b
+    hybridq keys list catalogs/acme.yaml
+    """
+    from hybridq.catalog.validate import load_catalog
+    from hybridq.serve.keys import KeyRing
+
+    for entry in KeyRing.load(load_catalog(catalog_file)).entries:
+        attrs = ", ".join(f"{k}={v}" for k, v in (entry.get("attributes") or {}).items())
+        out.print(f"{entry.get('name') or entry['hash'][:19]}: role {entry['role']}" + (f" ({attrs})" if attrs else "")
+                  + f" [{entry['origin']}]", markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

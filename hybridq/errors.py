@@ -124,6 +124,14 @@ class NLError(HybridqError):
     """A question could not be turned into SQL."""
 
 
+class AccessDenied(HybridqError):
+    """The caller's role may not see a table or column the request names (HTTP 403)."""
+
+
+class Unauthorized(HybridqError):
+    """A request without a known API key or owner token (HTTP 401)."""
+
+
 ERROR_TYPES = {
     cls.__name__: cls
     for cls in (
@@ -136,6 +144,8 @@ ERROR_TYPES = {
         EmbeddingError,
         OwnerError,
         NLError,
+        AccessDenied,
+        Unauthorized,
     )
 }
 

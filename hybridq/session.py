@@ -3,11 +3,11 @@
 `connect()` returns a `Session` that opens the store in this process, or, when another process
 owns the store (a `refresh --watch`, a server, another open session), a `RemoteSession` that asks
 that process: the same methods, results and errors either way (DESIGN invariant 5).
+`Session.as_role()` gives the view of a session that an API key's role has (hybridq.sql.access).
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -17,12 +17,14 @@ from hybridq.catalog.model import Catalog
 from hybridq.catalog.validate import load_catalog
 from hybridq.embed.embedder import Embedder, SentenceTransformerEmbedder
 from hybridq.errors import StoreError
-from hybridq.owner import OwnerClient, OwnerServer, arrow_table, read_owner
+from hybridq.serve.client import OwnerClient, RemoteSession
+from hybridq.serve.owner import read_owner
+from hybridq.serve.watching import WatchLog
 from hybridq.refresh.pipeline import Refresher
 from hybridq.refresh.progress import Progress
 from hybridq.refresh.report import RefreshReport
 from hybridq.result import Result
-from hybridq.store.store import SnapshotStamp, Store
+from hybridq.store.store import Store
 
 LOCK_WAIT_SECONDS = 10.0
 
@@ -33,7 +35,8 @@ class _OpenStore:
     def __init__(self, catalog: Catalog, memory_limit: str | None):
         self.store = Store(catalog, memory_limit=memory_limit)
         self.users = 0
-        self.server: OwnerServer | None = None
+        self.server = None  # the owner endpoint (hybridq.serve.server.OwnerEndpoint)
+        self.watch_log = WatchLog()  # what the watch of this store reports, for followers elsewhere
         self.embedder: Embedder | None = None
         self.alerts = None  # refresh/alerts.Alerts, made on first use
 
@@ -44,6 +47,8 @@ _open_lock = threading.Lock()
 
 class Session:
     """An open catalog and its store, in this process. Use `hybridq.connect()` to get one."""
+
+    access = None  # a Session sees everything; see as_role()
 
     def __init__(self, catalog: Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,
                  query_timeout: float | None = 60.0, serve: bool = True):
@@ -65,7 +70,14 @@ class Session:
         self.on_model_load: Callable[[str], object] | None = None
         self._closed = False
         if serve and opened.server is None:
-            opened.server = OwnerServer(self, key)
+            from hybridq.serve.server import OwnerEndpoint
+
+            opened.server = OwnerEndpoint(self, key)
+
+    @property
+    def owner_endpoint(self):
+        """The HTTP endpoint through which other processes use this store (None with serve=False)."""
+        return self._opened.server
 
     # -- components ----------------------------------------------------------------------------
 
@@ -117,12 +129,34 @@ class Session:
         """Keep the store live: apply source file changes as they happen, until `stop` is set."""
         from hybridq.refresh.watch import Watcher
 
+        hub = self.watch_log
+        with hub.cond:
+            if hub.watching:
+                raise StoreError("this process already watches the store",
+                                 hint="its watch log is shown by: hybridq refresh CATALOG --watch")
+            hub.watching, hub.ready = True, False
+
+        def tee(line: str) -> None:
+            hub.add(line)
+            if log:
+                log(line)
+
+        def on_ready() -> None:
+            hub.state(ready=True)
+            if ready:
+                ready()
+
         alerts = self._alerts()
-        alerts.log = log  # alerts that notify stdout print with the watch's lines
+        alerts.log = tee  # alerts that notify stdout print with the watch's lines
         try:
-            Watcher(self, log=log, ready=ready, stop=stop).run()
+            Watcher(self, log=tee, ready=on_ready, stop=stop).run()
         finally:
             alerts.log = None
+            hub.state(watching=False, ready=False)
+
+    @property
+    def watch_log(self) -> WatchLog:
+        return self._opened.watch_log
 
     def release_sources(self, tables: list[str] | None = None) -> list[str]:
         """Drop what sources keep on their servers for this store (PostgreSQL replication slots and
@@ -163,13 +197,33 @@ class Session:
 
         return explain_query(self, query, params)
 
-    def ask(self, question: str, *, llm: bool | None = None):
+    def retrieve(self, column: str, text: str, k: int = 5, columns: list[str] | None = None) -> Result:
+        """The k rows of a semantic column ('table.column') closest to `text`, best first: their
+        keys, score, best-matching chunk and any other `columns` of theirs (for RAG)."""
+        from hybridq.sql.retrieve import retrieval_sql
+
+        return self.sql(retrieval_sql(self.catalog, column, text, k, columns))
+
+    def ask(self, question: str, *, llm: bool | None = None, **options):
         """Answer a question in words: SQL composed from the catalog (editable, re-runnable with
         `sql()`), what each part of the question became, and the rows; or a refusal naming the
         words that could not be placed."""
         from hybridq.nl import ask
 
-        return ask(self, question, llm=llm)
+        return ask(self, question, llm=llm, **options)
+
+    def describe(self) -> dict:
+        """The catalog as this session sees it (tables, columns, glossary, examples), for prompts."""
+        from hybridq.serve.describe import describe_catalog
+
+        return describe_catalog(self.catalog)
+
+    def as_role(self, role: str, attributes: dict | None = None) -> "ScopedSession":
+        """This session as a caller with `role` sees it: only the role's tables, rows and columns
+        (the catalog's access.roles), in SQL, semantic calls, retrieve and questions alike."""
+        from hybridq.sql.access import bind_view
+
+        return ScopedSession(self, bind_view(self.catalog, role, attributes))
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -196,58 +250,39 @@ class Session:
         self.close()
 
 
-class RemoteSession:
-    """A session whose store is owned by another process; every call is answered by that process."""
+class ScopedSession:
+    """A session seen through a role: its catalog is the role's (other tables and hidden columns do
+    not exist), and every query, semantic call and question is rewritten with the role's row
+    filters. It shares the store and the model of the session it came from."""
 
-    def __init__(self, catalog: Catalog, client: OwnerClient):
-        self.catalog = catalog
-        self.client = client
+    def __init__(self, base: Session, access):
+        self.base = base
+        self.access = access
+        self.catalog = access.catalog
+        self.store = base.store
 
     @property
-    def owner_pid(self) -> int:
-        return self.client.info.pid
+    def query_timeout(self) -> float | None:
+        return self.base.query_timeout  # the session's limit, whoever asks
 
-    def sql(self, query: str, params: list | dict | None = None) -> Result:
-        response = self.client.post("/sql", {"sql": query, "params": params})
-        table = arrow_table(response.content)
-        stamp = SnapshotStamp.from_dict(json.loads(response.headers["X-Hybridq-Snapshot"]))
-        return Result(table, stamp, query)
+    @property
+    def embedder(self) -> Embedder:
+        return self.base.embedder
+
+    @property
+    def role(self) -> str:
+        return self.access.role
+
+    sql = Session.sql
+    retrieve = Session.retrieve
+    ask = Session.ask
+    describe = Session.describe
 
     def explain(self, query: str, params: list | dict | None = None):
-        from hybridq.sql.engine import Plan
-
-        return Plan.from_dict(self.client.post("/explain", {"sql": query, "params": params}).json())
-
-    def refresh(self, tables: list[str] | None = None, **_ignored) -> RefreshReport:
-        return RefreshReport.from_dict(self.client.post("/refresh", {"tables": tables}).json())
-
-    def status(self):
-        from hybridq.refresh.status import Status
-
-        return Status.from_dict(self.client.get("/status").json())
-
-    def subscribe(self, *_args, **_kwargs):
-        raise StoreError(f"standing queries run in the process that owns the store (process {self.owner_pid})",
-                         hint="declare the query under 'alerts:' in the catalog with a file or webhook target, "
-                              "or subscribe in that process")
-
-    def ask(self, question: str, *, llm: bool | None = None):
-        from hybridq.nl.answer import Answer
-
-        return Answer.from_dict(self.client.post("/ask", {"question": question, "llm": llm}).json())
-
-    def watch(self, **_ignored) -> None:
-        raise StoreError(f"the store is already kept live by process {self.owner_pid}",
-                         hint="queries from here are answered by that process; stop it to watch from here")
-
-    def close(self) -> None:
-        self.client.close()
-
-    def __enter__(self) -> "RemoteSession":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+        plan = Session.explain(self, query, params)
+        # the rewritten SQL spells out the role's filters and the names of its hidden columns
+        plan.rewritten = f"(not shown: the access policies of role '{self.role}' apply)"
+        return plan
 
 
 def connect(catalog: str | Path | Catalog, *, embedder: Embedder | None = None, memory_limit: str | None = None,

@@ -10,6 +10,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# CLI commands run in their own process unless a test starts a background owner on purpose
+os.environ.setdefault("HYBRIDQ_OWNER", "off")
 
 ROOT = Path(__file__).resolve().parents[1]
 ACME_SCALE = 0.05

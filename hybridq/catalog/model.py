@@ -185,6 +185,14 @@ class Source(Strict):
     def reads_files(self) -> bool:
         return self.kind in FILE_KINDS
 
+    @property
+    def live_mode(self) -> str:
+        """How watch mode keeps the source live: a source that reads files (or a SQLite database) is
+        watched unless its entry names another mode; other sources only as their entry says."""
+        if "mode" not in self.refresh.model_fields_set and (self.reads_files or self.kind == "sqlite"):
+            return "watch"
+        return self.refresh.mode
+
 
 class Relationship(Strict):
     from_: str = Field(alias="from", description="table.column holding the foreign key (the many side).")
@@ -254,6 +262,44 @@ class LLMSettings(Strict):
     timeout_seconds: float = Field(60.0, gt=0)
 
 
+class TablePolicy(Strict):
+    """What one role sees of one table."""
+
+    rows: str | None = Field(
+        None, description="A condition on the table's columns: only rows where it holds exist for the role. "
+                          "caller('name') is the caller's attribute of that name (from its API key).")
+    hide: list[str] = Field(default_factory=list, description="Columns that do not exist for the role.")
+
+    _normalise_hide = field_validator("hide", mode="before")(_as_list)
+
+
+class Role(Strict):
+    """A role that API keys map to: the tables it sees, their row filters and hidden columns."""
+
+    description: str | None = None
+    tables: dict[str, TablePolicy] | None = Field(
+        None, description="The tables the role sees, each with an optional row filter and hidden columns; "
+                          "tables not listed do not exist for it. Omitted: every table, whole.")
+    allow: list[Literal["status", "refresh"]] = Field(
+        default_factory=list, description="Operations beyond reading: status (sizes of every table), refresh.")
+
+    @field_validator("tables", mode="before")
+    @classmethod
+    def _empty_policy(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: ({} if v is None else v) for k, v in value.items()}
+        return value
+
+
+class Access(Strict):
+    """Who may read what through `hybridq serve`: API keys map to roles."""
+
+    roles: dict[str, Role] = Field(default_factory=dict)
+    keys_file: str | None = Field(
+        None, description="YAML file of hashed API keys (hybridq keys add writes it), relative to the catalog. "
+                          "Default: <catalog file name>.keys.yaml beside the catalog.")
+
+
 class Catalog(Strict):
     version: Literal[1] = 1
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -268,6 +314,7 @@ class Catalog(Strict):
     glossary: list[GlossaryTerm] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
+    access: Access | None = None
 
     # Where the catalog was read from; set by the loader, not part of the YAML.
     _file: str | None = PrivateAttr(None)

@@ -62,11 +62,11 @@ class Answer:
         """An answer sent by the owner process (to_dict, with the rows as Arrow in "arrow")."""
         import base64
 
-        from hybridq.store.store import SnapshotStamp
+        from hybridq.snapshot import SnapshotStamp
 
         result = None
         if d.get("arrow"):
-            from hybridq.owner import arrow_table
+            from hybridq.serve.wire import arrow_table
 
             table = arrow_table(base64.b64decode(d["arrow"]))
             result = Result(table, SnapshotStamp.from_dict(d["snapshot"]), d["sql"])

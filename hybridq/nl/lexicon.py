@@ -134,7 +134,7 @@ def build_lexicon(catalog: Catalog, values: list[tuple[str, str, str]] | None = 
                         lex.add(" ".join(words[:cut]), Element("term", term=i, needs_table=owner))
                         break
     for table, column, value in values or []:
-        if table in catalog.tables and value and len(value) <= 60:
+        if table in catalog.tables and catalog.tables[table].find_column(column) and value and len(value) <= 60:
             lex.add(value, Element("value", table=table, column=column, value=value))
     for key, elements in list(lex.phrases.items()):  # "Japanese customers" names the value JAPAN
         for adjective in DEMONYMS.get(" ".join(key), ()):

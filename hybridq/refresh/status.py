@@ -129,7 +129,7 @@ def table_status(store: Store, *, error_limit: int = 20) -> list[TableStatus]:
             out.append(TableStatus(
                 name, spec.source, source.kind, recorded.get(name, (None, None))[1], rows, chunks.get(name, {}),
                 errors.get(name, []), len(current), pending, lag if pending else 0.0,
-                error_counts.get(name, 0), source.refresh.mode))
+                error_counts.get(name, 0), source.live_mode))
     return out
 
 
@@ -140,5 +140,5 @@ def _source_status(store: Store, name: str, spec, source, refreshed_at, rows: in
 
     health = store.live_sources.get(name, {}).get("health") or SourceHealth()
     return TableStatus(name, spec.source, source.kind, refreshed_at, rows, chunks, errors, 0, 0, health.lag_seconds,
-                       error_count, source.refresh.mode, health.capture, health.detail,
+                       error_count, source.live_mode, health.capture, health.detail,
                        health.last_success or refreshed_at, health.last_error, health.last_error_at, health.lag_bytes)

@@ -2,8 +2,10 @@
 
 Events are grouped with a short debounce (the sources' `refresh.debounce_ms`, not the watcher
 library's default of more than a second), mapped to the tables whose source names the file, and
-applied by a refresh limited to those files. Sources with `refresh.mode: poll` are refreshed on
-their interval; `manual` sources only by an explicit refresh.
+applied by a refresh limited to those files. Every source that reads files (and SQLite databases)
+is watched unless its catalog entry says `refresh: {mode: manual}` (refreshed only when asked) or
+`mode: poll` (refreshed every `interval_seconds`); PostgreSQL sources with `mode: stream` are
+followed by logical replication, and other non-file sources are refreshed when asked or polled.
 
 Folders move: a folder moved into or out of a source's folder brings or takes files no event
 names one by one, and a watched folder that is moved away (or replaced) takes the file watch with
@@ -23,6 +25,7 @@ from typing import Callable
 
 import watchfiles
 
+from hybridq.errors import HybridqError
 from hybridq.refresh.paths import is_pattern, resolve, split_pattern, template_regex, watch_root
 
 MAINTAIN_AFTER_WRITES = 20
@@ -44,14 +47,20 @@ class Watcher:
         self.depths: dict[str, int | None] = {}  # table -> folder levels its files sit below that folder (None: any)
         for table, spec in catalog.tables.items():
             source = catalog.sources[spec.source]
-            if source.refresh.mode == "stream":
+            mode = source.live_mode
+            if mode == "stream":
                 self.streamed.append(table)
-            elif source.refresh.mode == "watch":
+            elif mode == "watch":
                 self.watched[table] = _matcher(catalog.base_dir, source.path, sqlite=source.kind == "sqlite")
                 self.folders[table] = os.path.normpath(watch_root(catalog.base_dir, source.path))
                 self.depths[table] = _folder_levels(catalog.base_dir, source.path)
-            elif source.refresh.mode == "poll":
+            elif mode == "poll":
                 self.polled[table] = source.refresh.interval_seconds
+        if not self.watched and not self.polled and not self.streamed:
+            manual = sorted({spec.source for spec in catalog.tables.values()})
+            raise HybridqError("nothing to watch: every source is refresh: {mode: manual} "
+                               f"({', '.join(manual) or 'no sources'})",
+                               hint="remove 'mode: manual' from the sources to keep live, or set mode: poll")
         self.roots = _roots(self.folders.values())
         modes = [catalog.sources[catalog.tables[t].source].refresh for t in self.watched]
         self.debounce = min((m.debounce_ms for m in modes), default=30)

@@ -19,14 +19,16 @@ from sqlglot import exp
 
 from hybridq.errors import QueryTimeout, SQLError, duckdb_error
 from hybridq.result import Result
+from hybridq.sql.access import check_access
 from hybridq.sql.deadline import Stop, call_with_deadline
 from hybridq.sql.guard import check_query
 from hybridq.sql.params import bind_literals, check_params, params_key
 from hybridq.sql.parse import parse_query, too_deep
-from hybridq.sql.planner import Planner, Step
+from hybridq.sql.plan import Plan
+from hybridq.sql.planner import Planner
 from hybridq.sql.rules import RewriteContext, rewrite
 from hybridq.sql.semantic import call_name
-from hybridq.store.store import Snapshot, SnapshotStamp
+from hybridq.store.store import Snapshot
 
 PREPARED_CACHE = 256
 REWRITES_PER_QUERY = 16  # rewritten forms kept per query text with parameters, one per distinct values
@@ -49,41 +51,9 @@ class Prepared:
     rewritten: Rewritten | None = None
     tables: frozenset[str] = frozenset()  # the catalog tables it reads
     by_values: dict = field(default_factory=dict)  # parameter values -> Rewritten, for queries with parameters
+    restricted: bool = False  # an access policy applies to a table it reads: it runs rewritten
 
 
-@dataclass
-class Plan:
-    """What `explain` shows: the SQL that runs and how each semantic call is evaluated."""
-
-    sql: str
-    rewritten: str
-    semantic: bool
-    steps: list[Step] = field(default_factory=list)
-    snapshot: SnapshotStamp | None = None
-    planning_ms: float = 0.0
-
-    def __str__(self) -> str:
-        lines = [f"snapshot: {self.snapshot}", ""]
-        if not self.semantic:
-            lines.append("plain SQL: no semantic calls; runs on DuckDB as written")
-        for i, step in enumerate(self.steps, 1):
-            lines.append(f"{i}. {step.call}")
-            lines.append(f"   strategy: {step.strategy}")
-            lines.append(f"   why: {step.reason}")
-            lines.append(f"   scored {step.rows_scored:,} rows / {step.chunks_scored:,} chunks -> "
-                         f"{step.output_rows:,} rows in {step.millis:.1f} ms (relation {step.relation})")
-        lines += ["", "rewritten SQL:", self.rewritten]
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict:
-        return {"sql": self.sql, "rewritten": self.rewritten, "semantic": self.semantic,
-                "steps": [s.to_dict() for s in self.steps],
-                "snapshot": self.snapshot.to_dict() if self.snapshot else None, "planning_ms": self.planning_ms}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Plan":
-        return cls(d["sql"], d["rewritten"], d["semantic"], [Step(**s) for s in d.get("steps", [])],
-                   SnapshotStamp.from_dict(d["snapshot"]) if d.get("snapshot") else None, d.get("planning_ms", 0.0))
 
 
 def prepare(session, sql: str) -> Prepared:
@@ -97,12 +67,17 @@ def prepare(session, sql: str) -> Prepared:
             return hit
     t0 = time.perf_counter()
     tree = parse_query(sql)
+    access = getattr(session, "access", None)  # a role's view (Session.as_role), or None: everything
     try:
+        if access is not None:
+            check_access(tree, access, sql)
         tables = check_query(tree, session.catalog, sql)
         semantic = any(call_name(n) for n in tree.walk() if isinstance(n, (exp.Anonymous, exp.VectorSearch)))
+        restricted = access is not None and access.restricts_any(tree)
     except RecursionError:
         raise too_deep(sql) from None
-    prepared = Prepared(tree, semantic, (time.perf_counter() - t0) * 1000, tables=frozenset(tables))
+    prepared = Prepared(tree, semantic, (time.perf_counter() - t0) * 1000, tables=frozenset(tables),
+                        restricted=restricted)
     with lock:
         cache[sql] = prepared
         if len(cache) > PREPARED_CACHE:
@@ -115,7 +90,7 @@ def plan_on(session, snap: Snapshot, sql: str, prepared: Prepared,
     """Rewrite the query and compute every relation its semantic calls need, on this snapshot."""
     t0 = time.perf_counter()
     if not prepared.semantic:
-        return Plan(sql, sql, False, snapshot=snap.stamp), {}
+        return Plan(sql, plain_text(session, sql, prepared, values)[0], False, snapshot=snap.stamp), {}
     rewritten = rewrite_once(session, sql, prepared, values)
     planner = Planner(session, snap, sql)
     relations, steps = {}, []
@@ -141,7 +116,7 @@ def rewrite_once(session, sql: str, prepared: Prepared, values: list | dict | No
         return done
     tree = prepared.tree.copy() if not key else bind_literals(prepared.tree, values)
     try:
-        tree = rewrite(tree, RewriteContext(session.catalog, sql))
+        tree = rewrite(tree, RewriteContext(session.catalog, sql, access=getattr(session, "access", None)))
         embeds = any(call_name(n) == "embed" for n in tree.find_all(exp.Anonymous))
         done = Rewritten(tree, [n.meta["hq"] for n in tree.find_all(exp.Table) if n.meta.get("hq") is not None],
                          None if embeds else tree.sql(dialect="duckdb"))
@@ -154,6 +129,15 @@ def rewrite_once(session, sql: str, prepared: Prepared, values: list | dict | No
         while len(prepared.by_values) > REWRITES_PER_QUERY:
             prepared.by_values.pop(next(iter(prepared.by_values)))
     return done
+
+
+def plain_text(session, sql: str, prepared: Prepared, values: list | dict | None) -> tuple[str, list | dict | None]:
+    """The text DuckDB runs for a query without semantic calls, and the values it binds: the query
+    as written, or, when a role's policies restrict a table it reads, rewritten with them (its
+    parameters then bound in the rewritten tree)."""
+    if not prepared.restricted:
+        return sql, values
+    return rewrite_once(session, sql, prepared, values).text, None
 
 
 def _inline_embeddings(tree: exp.Expression, planner: Planner) -> None:
@@ -238,8 +222,9 @@ def run_query(session, sql: str, params=None) -> Result:
         if not prepared.semantic:
             # One statement reads one consistent DuckDB state and needs no Lance version: no transaction.
             stamp = session.store.stamp
-            table = execute(session.store.cursor(), sql, {}, sql, stop, values)
-            return Result(table, stamp, sql, plan=Plan(sql, sql, False, snapshot=stamp))
+            text, bound = plain_text(session, sql, prepared, values)
+            table = execute(session.store.cursor(), text, {}, sql, stop, bound)
+            return Result(table, stamp, sql, plan=Plan(sql, text, False, snapshot=stamp))
         with session.store.snapshot() as snap, (stop.running_on(snap.cursor) if stop else contextlib.nullcontext()):
             plan, relations = plan_on(session, snap, sql, prepared, values)
             _checked(stop)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -24,6 +23,7 @@ from sqlglot import exp
 
 from hybridq.errors import SQLError, duckdb_error
 from hybridq.sql.fusion import VECTOR_WEIGHT, fuse_scores
+from hybridq.sql.plan import Step
 from hybridq.sql.scoring import chunk_ranges, row_pair_blocks, rows_for_keys, rows_for_keys_ordered, score_rows, top_rows
 from hybridq.sql.semantic import AttachRequest, PairRequest, ScoreSpec, SearchRequest, hidden
 from hybridq.store.cache import ColumnVectors
@@ -42,23 +42,6 @@ POSTFILTER_MAX_FACTOR = 20  # a filter that keeps fewer rows than 1/20 is better
 ANN_MIN_PROBES = 20
 ANN_PROBE_DIVISOR = 10
 MAX_PAIRS = 20_000_000
-
-
-@dataclass
-class Step:
-    """How one semantic request was evaluated (one line of explain)."""
-
-    relation: str
-    call: str
-    strategy: str
-    reason: str
-    rows_scored: int = 0
-    chunks_scored: int = 0
-    output_rows: int = 0
-    millis: float = 0.0
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 _CANDIDATE_SQL: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
@@ -221,7 +204,8 @@ class Planner:
             return "exact scan", f"no filter on the table: all {vectors.chunks:,} chunks scored in one matrix product"
         chunks = len(chunk_ranges(vectors, rows)[0])
         if chunks <= CANDIDATE_FRACTION * max(vectors.chunks, 1):
-            cond = " AND ".join(f.sql(dialect="duckdb") for f in filters)
+            cond = " AND ".join("<the role's row policy>" if f.meta.get("hq_policy") else f.sql(dialect="duckdb")
+                                for f in filters)
             return "candidate scoring", f"WHERE {cond} leaves {len(rows):,} of {vectors.rows:,} rows ({chunks:,} chunks)"
         return "exact scan", f"the filter keeps {len(rows):,} of {vectors.rows:,} rows: scoring them all"
 
@@ -251,12 +235,17 @@ class Planner:
     def _search(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         vectors = self.column(req.table, req.column)
         query = self.query_vector(req.text)
-        ann = self._ann(req.table, req.column, vectors, query, req.k, None, None)
+        # the caller's row policy: only the rows it sees compete for the top k
+        candidates = self.candidate_keys(req.table, req.alias, req.keys, req.filters)
+        visible = self._rows(vectors, candidates)
+        ann = self._ann(req.table, req.column, vectors, query, req.k, candidates, visible)
         if ann is not None:
             rows, scores, best, strategy, reason = ann
         else:
-            rows, scores, best = score_rows(vectors, query, with_best_chunk=True)
-            strategy, reason = "exact scan", f"all {vectors.chunks:,} chunks scored in one matrix product; top {req.k} rows kept"
+            rows, scores, best = score_rows(vectors, query, visible, with_best_chunk=True)
+            scored = f"all {vectors.chunks:,} chunks" if visible is None else \
+                f"the {int(len(chunk_ranges(vectors, visible)[0])):,} chunks of the {len(visible):,} rows the role sees"
+            strategy, reason = "exact scan", f"{scored} scored in one matrix product; top {req.k} rows kept"
         keep = top_rows(scores, req.k)[: req.k]
         relation = self._with_chunks(vectors, req, rows[keep], scores[keep], best[keep])
         step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.text!r}, {req.k})", strategy,
@@ -291,10 +280,12 @@ class Planner:
         candidates = self.candidate_keys(req.outer.table, req.outer.alias, req.outer_keys, req.outer_filters)
         outer_rows = np.arange(outer_vectors.rows, dtype=np.int64) if candidates is None else \
             rows_for_keys(outer_vectors, candidates)
-        inner_rows = np.arange(inner.rows, dtype=np.int64)
+        inner_candidates = self.candidate_keys(req.table, req.alias, req.keys, req.filters)
+        inner_rows = np.arange(inner.rows, dtype=np.int64) if inner_candidates is None else \
+            rows_for_keys(inner, inner_candidates)
         r_idx, r_off = chunk_ranges(inner, inner_rows)
         r_end = np.append(r_off[1:], len(r_idx))
-        k = min(req.k, inner.rows)
+        k = min(req.k, len(inner_rows))
         out_outer, out_inner, out_score, out_chunk = [], [], [], []
         for positions, by_chunk, by_row in row_pair_blocks(outer_vectors, outer_rows, inner, inner_rows):
             if k == 0:
@@ -306,7 +297,7 @@ class Planner:
                 for j in cols:
                     chunk = r_off[j] + int(np.argmax(by_chunk[i, r_off[j]:r_end[j]]))
                     out_outer.append(outer_rows[positions[i]])
-                    out_inner.append(j)
+                    out_inner.append(inner_rows[j])
                     out_score.append(by_row[i, j])
                     out_chunk.append(r_idx[chunk])
         outer_keys = outer_vectors.keys.take(pa.array(out_outer, pa.int64()))
@@ -314,8 +305,8 @@ class Planner:
         relation = self._with_chunks(inner, req, np.asarray(out_inner, np.int64), np.asarray(out_score),
                                      np.asarray(out_chunk, np.int64), extra)
         step = Step(req.relation, f"vector_search('{req.table}.{req.column}', {req.outer.alias}.{req.outer.column}, {req.k})",
-                    "per-row top-k", f"{len(outer_rows):,} outer rows x {inner.rows:,} rows in blocked matrix products",
-                    rows_scored=len(outer_rows) * inner.rows, chunks_scored=len(r_idx))
+                    "per-row top-k", f"{len(outer_rows):,} outer rows x {len(inner_rows):,} rows in blocked matrix products",
+                    rows_scored=len(outer_rows) * len(inner_rows), chunks_scored=len(r_idx))
         return relation, step
 
     def _pairs(self, req: PairRequest) -> tuple[pa.Table, Step]:

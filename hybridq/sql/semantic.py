@@ -83,6 +83,8 @@ class SearchRequest:
     outer: ColumnRef | None = None
     outer_keys: list[str] = field(default_factory=list)
     outer_filters: list[exp.Expression] = field(default_factory=list)
+    filters: list[exp.Expression] = field(default_factory=list)  # on the searched table (access policies)
+    alias: str = "__hq_t"  # the searched table's alias in `filters`
 
 
 def call_name(node: exp.Expression) -> str | None:

@@ -10,12 +10,11 @@ the previous pair, which the next refresh repairs (see `repair`).
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import duckdb
@@ -25,6 +24,7 @@ import pyarrow as pa
 from hybridq.catalog.model import Catalog, Table
 from hybridq.embed.chunking import CHUNKER, chunk_size
 from hybridq.embed.tokens import Tokenizer, load_tokenizer
+from hybridq.snapshot import SnapshotStamp
 from hybridq.store.cache import VectorCache
 from hybridq.store.duck import (
     arrow_type_of,
@@ -42,30 +42,6 @@ DB_FILE = "hybridq.duckdb"
 LANCE_DIR = "lance"
 COMPACT_TARGET_ROWS = 65_536
 MAX_INDEX_SEGMENTS = 8
-
-
-@dataclass(frozen=True)
-class SnapshotStamp:
-    """Which state an answer was computed on: the refresh that produced it and the Lance versions."""
-
-    refresh_id: int | None
-    committed_at: dt.datetime | None
-    lance_versions: dict = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        when = self.committed_at.isoformat(sep=" ", timespec="seconds") if self.committed_at else "never refreshed"
-        return f"refresh #{self.refresh_id or 0} at {when}"
-
-    def to_dict(self) -> dict:
-        return {"refresh_id": self.refresh_id,
-                "committed_at": self.committed_at.isoformat() if self.committed_at else None,
-                "lance_versions": {f"{t}.{c}": v for (t, c), v in self.lance_versions.items()}}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SnapshotStamp":
-        return cls(d.get("refresh_id"),
-                   dt.datetime.fromisoformat(d["committed_at"]) if d.get("committed_at") else None,
-                   {tuple(k.split(".", 1)): v for k, v in (d.get("lance_versions") or {}).items()})
 
 
 @dataclass

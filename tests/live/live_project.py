@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,3 +88,14 @@ def make_project(root: Path, docs: int = 40, seed: int = 0, store: str = ".hybri
     catalog = root / "catalog.yaml"
     catalog.write_text(CATALOG.format(store=store))
     return catalog
+
+
+def wait_for(predicate, timeout: float = 20.0, step: float = 0.02):
+    """The first true value of `predicate()`, polled every `step` seconds; fails after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"condition not met within {timeout}s")

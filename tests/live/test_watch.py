@@ -16,19 +16,9 @@ from pathlib import Path
 import pytest
 
 import hybridq
-from live_project import make_project
+from live_project import make_project, wait_for
 
 HYBRIDQ = [sys.executable, "-m", "hybridq.cli"]
-
-
-def wait_for(predicate, timeout: float = 20.0, step: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("condition not met in time")
 
 
 def test_watch_applies_adds_edits_and_deletes(tmp_path, embedder):

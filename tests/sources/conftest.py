@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.live.live_project import wait_for  # noqa: F401 (one polling helper for every test that waits)
 from tests.pg_server import PostgresServer, PostgresUnavailable
 
 
@@ -95,14 +96,3 @@ def api():
     server = JsonAPI()
     yield server
     server.close()
-
-
-def wait_for(condition, timeout: float = 20.0, step: float = 0.02):
-    """Poll `condition` until it is true (returns its value) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout}s")

@@ -45,7 +45,7 @@ def test_problem_count_is_the_true_count(tmp_path):
         items = status.table("items")
         assert items.error_count == 25  # 25 bad rows; status used to say 20
         assert len(items.errors) == 20
-        assert items.mode == "manual" and items.kind == "csv"
+        assert items.mode == "watch" and items.kind == "csv"  # a file source names no mode: it is watched
         (alert,) = status.alerts
         assert (alert.name, alert.rows, alert.tables, alert.notify) == ("big_orders", 5, ["items"], ["file big.jsonl"])
         assert alert.last_evaluated is not None and alert.last_change is None  # a baseline is no change

@@ -109,3 +109,20 @@ def assert_ranking(got: list[tuple], reference: dict, keys=None, k: int | None =
         if key != want_key:
             assert abs(reference[key] - want_score) <= tol, f"position {position}: {key!r} instead of {want_key!r}"
     assert len({key for key, _ in got}) == len(got), "a row appears twice"
+
+
+def with_roles(catalog, roles: dict):
+    """A copy of `catalog` whose access section declares `roles` (the same tables, file and store)."""
+    from hybridq.catalog.model import Catalog
+
+    copy = Catalog.model_validate({**catalog.model_dump(by_alias=True, exclude={"access"}), "access": {"roles": roles}})
+    copy._file, copy._located = catalog._file, catalog._located
+    return copy
+
+
+def as_role(session, roles: dict, role: str, attributes: dict | None = None):
+    """`session` as a caller of `role` (one of `roles`) sees it."""
+    from hybridq.session import ScopedSession
+    from hybridq.sql.access import bind_view
+
+    return ScopedSession(session, bind_view(with_roles(session.catalog, roles), role, attributes))

@@ -89,3 +89,24 @@ def test_too_few_survivors_fall_back_to_exact(indexed, embedder, monkeypatch):
     step = indexed.explain(sql).steps[0]
     assert step.strategy != "ANN with prefilter"  # too few survived: scored exactly instead
     assert sorted(r[0] for r in indexed.sql(sql).rows) == sorted(far)
+
+
+def test_a_role_gets_k_rows_from_the_index_prefiltered_by_its_policy(indexed, embedder, monkeypatch):
+    """The role's row filter is the ANN search's prefilter: its top k are k of its own rows, and as
+    good as exact search over them (similarity top-k and vector_search alike)."""
+    from sql_helpers import as_role
+
+    monkeypatch.setattr(planner, "CANDIDATE_LIMIT", 10)  # as on a large column: the index answers
+    role = as_role(indexed, {"escalations": {"tables": {"tickets": {"rows": "priority IN ('high', 'urgent')"}}}},
+                   "escalations")
+    allowed = {r[0] for r in indexed.sql("SELECT ticket_id FROM tickets WHERE priority IN ('high', 'urgent')").rows}
+    recalls = []
+    for text in QUERIES[:8]:
+        for sql in (f"SELECT ticket_id, similarity(body, '{text}') AS s FROM tickets ORDER BY s DESC LIMIT 10",
+                    f"SELECT ticket_id, _score FROM vector_search('tickets.body', '{text}', 10)"):
+            step = role.explain(sql).steps[0]
+            assert step.strategy == "ANN with prefilter" and "prefilter" in step.reason, step
+            got = [r[0] for r in role.sql(sql).rows]
+            assert len(got) == 10 and set(got) <= allowed
+            recalls.append(len(set(got) & set(exact_top10(indexed, text, embedder, allowed))) / 10)
+    assert np.mean(recalls) >= 0.95

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 import hybridq
 from hybridq.cli import main
-from hybridq.owner import OwnerClient, read_owner
-from hybridq.session import RemoteSession
+from hybridq.serve.client import OwnerClient, RemoteSession
+from hybridq.serve.owner import read_owner
 
 from sql_helpers import caret_line, marked, sql_error
 

@@ -8,6 +8,7 @@ issue, so one broken rule never hides the others' findings.
 from __future__ import annotations
 
 from hybridq.catalog.issues import Issue
+from hybridq.catalog.rules.access import check_access_roles
 from hybridq.catalog.rules.alerts import check_alerts
 from hybridq.catalog.rules.context import RuleContext
 from hybridq.catalog.rules.glossary import (
@@ -58,6 +59,7 @@ RULES = (
     check_example_sql,
     check_alerts,
     check_embedding_model,
+    check_access_roles,
 )
 
 

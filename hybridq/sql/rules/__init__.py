@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from hybridq.catalog.model import Catalog
+from hybridq.sql.rules.apply_access_policies import apply_access_policies
 from hybridq.sql.rules.attach_scores import attach_scores
 from hybridq.sql.rules.exclude_hidden_columns import exclude_hidden_columns
 from hybridq.sql.rules.expand_semantic_match import expand_semantic_match
@@ -24,6 +25,7 @@ from hybridq.sql.rules.qualify_semantic_columns import qualify_semantic_columns
 class RewriteContext:
     catalog: Catalog
     sql: str  # the original text, for error positions
+    access: object = None  # the caller's AccessView (hybridq.sql.access), or None for full access
     _relations: itertools.count = field(default_factory=itertools.count)
     _scores: itertools.count = field(default_factory=itertools.count)
 
@@ -41,6 +43,7 @@ RULES = (
     lower_vector_search,
     attach_scores,
     exclude_hidden_columns,
+    apply_access_policies,
 )
 
 
