@@ -542,7 +542,8 @@ def serve(catalog_file, host, port, watch, keys_file):
         err.print(f"serving {catalog_file} on http://{host}:{port} (API at /v1, docs at /docs, MCP at /mcp); "
                   f"{len(keys)} API key(s); Ctrl-C stops")
         if watch:
-            session.watch(log=lambda line: err.print(line, markup=False))
+            session.watch(log=lambda line: err.print(line, markup=False),
+                          ready=lambda: err.print(f"watching {catalog_file}: changes are applied as they happen"))
         else:
             while not done.wait(3600):
                 pass

@@ -16,6 +16,11 @@ from hybridq.errors import EmbeddingError
 
 Progress = Callable[[int], None]  # called with the number of texts just embedded
 
+# Up to this many texts are encoded on one CPU thread: a live change or a query string is a tiny
+# matrix product that a second thread barely speeds up, and on a busy machine the threads' wait for
+# each other made one short text take 10x longer (a live change's embed went from ~20 to ~250 ms).
+FEW_TEXTS = 8
+
 
 class Embedder(Protocol):
     """What the store and the query engine need from an embedding model."""
@@ -74,7 +79,7 @@ class SentenceTransformerEmbedder:
         step = max(self.batch_size * 8, 256)
         for start in range(0, len(texts), step):
             where = order[start:start + step]
-            with self._lock:
+            with self._lock, _threads(1 if len(texts) <= FEW_TEXTS else None):
                 vectors = model.encode([texts[i] for i in where], batch_size=self.batch_size,
                                        normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
             out[where] = np.asarray(vectors, dtype=np.float32)
@@ -94,6 +99,22 @@ class SentenceTransformerEmbedder:
         if len(self._queries) > 1024:
             self._queries.popitem(last=False)
         return vector
+
+
+@contextlib.contextmanager
+def _threads(count: int | None):
+    """torch's intra-op threads set to `count` for the block (None: left as they are)."""
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _load_sentence_transformer(path: Path, device: str):

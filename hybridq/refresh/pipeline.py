@@ -5,6 +5,7 @@ Components are passed in (the embedder, a progress sink, a logger) with do-nothi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -112,22 +113,25 @@ class Refresher:
         t0 = time.perf_counter()
         self._limited = bool(paths)
         report = RefreshReport(started)
+        self._stages = report.stages
         tables = self._known_tables(tables)
         make_private(self.store.directory)
         with self.store.write_lock:
-            with private_files():
+            with private_files(), self._timed("prepare"):
                 report.removed = self.store.sync_schema(self.log)
                 rebuild = self.store.repair()
             names = tables or (list(paths) if paths else list(self.store.catalog.tables))
-            scratch = self.store.scratch()
-            fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
-            changes = [self.diff(f) for f in fetched]
-            for i, (f, rows) in enumerate(zip(fetched, changes)):
-                again = self._holders_of_skipped_copies(f, rows)
-                if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
-                    fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
-                    changes[i] = self.diff(fetched[i])
-            columns = self.embed(fetched, changes, rebuild)
+            with self._timed("read"):
+                scratch = self.store.scratch()
+                fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
+                changes = [self.diff(f) for f in fetched]
+                for i, (f, rows) in enumerate(zip(fetched, changes)):
+                    again = self._holders_of_skipped_copies(f, rows)
+                    if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
+                        fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
+                        changes[i] = self.diff(fetched[i])
+            with self._timed("embed"):
+                columns = self.embed(fetched, changes, rebuild)
             for f, rows in zip(fetched, changes):
                 tr = report.tables[f.table] = TableReport(f.table, f.source, len(f.files.changed), len(f.files.removed))
                 tr.issues = (f.links if f.links_changed else []) + (f.read.issues if f.read else []) + \
@@ -154,6 +158,15 @@ class Refresher:
                     f.read.on_commit()
         report.seconds = time.perf_counter() - t0
         return report
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str):
+        """Adds the time spent in the block to the report's `stages` (milliseconds)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._stages[stage] = self._stages.get(stage, 0.0) + (time.perf_counter() - t0) * 1000
 
     def _known_tables(self, tables: list[str] | None) -> list[str] | None:
         """The catalog's spelling of each table asked for; an unknown one is an error that says
@@ -318,7 +331,8 @@ class Refresher:
         written = [c for c in columns if c.any]
         advance = self.progress.start("write", len(written) + 1, ", ".join(
             [f"{c.table}.{c.column}" for c in written] + sorted({f.table for f in fetched})))
-        versions = write_lance(self.store, columns, self.embedder.dim if columns else 0, advance)
+        with self._timed("lance"):
+            versions = write_lance(self.store, columns, self.embedder.dim if columns else 0, advance)
         writes = [
             TableWrite(f.table, f.source, f.files, rows,
                        [i for i in report.tables[f.table].issues if i not in f.links],
@@ -328,10 +342,12 @@ class Refresher:
         ]
         # The new versions' vectors are in memory before the commit makes them visible: a query
         # that starts right after it must not load a whole column from Lance.
-        for c in columns:
-            if c.any:
-                advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
-        refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        with self._timed("vector cache"):
+            for c in columns:
+                if c.any:
+                    advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
+        with self._timed("duckdb"):
+            refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
         advance(1)
         return refresh_id
 

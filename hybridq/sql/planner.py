@@ -187,8 +187,9 @@ class Planner:
         partitions = ann_parameters(vectors.chunks, vectors.matrix.shape[1])["num_partitions"]
         nearest = {"column": VECTOR, "q": query.astype(np.float32), "k": min(fetch, vectors.chunks),
                    "nprobes": max(ANN_MIN_PROBES, partitions // ANN_PROBE_DIVISOR), "metric": "cosine"}
+        # `_distance` named: Lance adds it anyway, and warns on every search when it is left out
         hits = store.lance.dataset(name, vectors.version).to_table(
-            nearest=nearest, columns=vectors.keys.column_names, filter=where, prefilter=prefilter)
+            nearest=nearest, columns=[*vectors.keys.column_names, "_distance"], filter=where, prefilter=prefilter)
         found = rows_for_keys(vectors, hits)
         if rows is not None and not prefilter:
             found = np.intersect1d(found, rows)
