@@ -190,7 +190,7 @@ class Planner:
         # `_distance` named: Lance adds it anyway, and warns on every search when it is left out
         hits = store.lance.dataset(name, vectors.version).to_table(
             nearest=nearest, columns=[*vectors.keys.column_names, "_distance"], filter=where, prefilter=prefilter)
-        found = rows_for_keys(vectors, hits)
+        found = rows_for_keys(vectors, hits, again=True)
         if rows is not None and not prefilter:
             found = np.intersect1d(found, rows)
         if len(found) < k:

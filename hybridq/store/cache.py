@@ -11,7 +11,7 @@ product over the buffer and one `maximum.reduceat` over the row starts (dead slo
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,8 @@ class ColumnVectors:
     buffer: _Buffer
     size: int  # slots of the buffer this version uses
     dead: np.ndarray | None = None  # bool per slot, True for slots no row uses
+    # an integer key column sorted, and the row of each (made when first needed; see scoring.py)
+    key_order: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
