@@ -42,6 +42,7 @@ from examples.acme.ticket_text import STYLES, TOPICS, compose_ticket  # noqa: E4
 from hybridq.embed.chunking import chunk_text  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
+POLL_SECONDS = 0.005  # a client asks again 5 ms after each answer
 HEADING = "Live refresh: freshness, ingest, incremental"
 CATALOG = """\
 version: 1
@@ -205,7 +206,7 @@ def http_client(port: int):
 def freshness(root: Path, events: int, port: int, seed: int = 1) -> dict:
     """Milliseconds from a file write to the change being visible to another process, through
     `hybridq.connect()` (answered by the owner) and through the HTTP API, taking turns (one client
-    polls each change, every 2 ms, as one user would); with the owner's own figures for each change
+    polls each change, every 5 ms, as one user would); with the owner's own figures for each change
     (when its refresh ended, and its stages)."""
     rng = random.Random(seed)
     owner = Owner(root, port)
@@ -238,7 +239,7 @@ def freshness(root: Path, events: int, port: int, seed: int = 1) -> dict:
                 if (not rows) if kind == "delete" else bool(rows and rows[0][0] is not None and rows[0][0] > 0.8):
                     seen = time.time()
                     break
-                time.sleep(0.002)
+                time.sleep(POLL_SECONDS)
             if seen is None:
                 raise RuntimeError(f"event {i} ({kind} {name}) never became visible")
             applied = None
@@ -266,7 +267,7 @@ def freshness(root: Path, events: int, port: int, seed: int = 1) -> dict:
                 t0 = time.perf_counter()
                 run(query, ["lighthouse zebra", name])
                 rounds.append((time.perf_counter() - t0) * 1000)
-                time.sleep(0.002)
+                time.sleep(POLL_SECONDS)
             out[f"query {client}"] = statistics.median(rounds)
         remote.close()
     finally:
@@ -359,7 +360,7 @@ def main() -> None:
                   f"1-minute load average {load_before} before and {load_average()} after. Documents are short "
                   f"support tickets (one chunk each); the watch debounce is 20 ms. Freshness is measured as a client "
                   f"sees it: `hybridq serve CATALOG --watch` owns the store in another process; this process writes "
-                  f"a file and polls every 2 ms until the change is visible, through `hybridq.connect()` (answered by "
+                  f"a file and polls every 5 ms until the change is visible, through `hybridq.connect()` (answered by "
                   f"the owner) or through the HTTP API, the two taking turns by three events (an add, an edit, a "
                   f"delete). The owner's log gives the "
                   f"breakdown. The store is maintained (compacted) before the events, as the watcher does when "

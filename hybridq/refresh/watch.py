@@ -290,6 +290,3 @@ def _identity(path: Path) -> tuple[int, int] | None:
         return None
     return st.st_dev, st.st_ino
 
-
-def _now() -> str:
-    return datetime.now().strftime("%H:%M:%S.%f")[:-3]
