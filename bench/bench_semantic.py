@@ -93,12 +93,13 @@ class LookupEmbedder:
 
 
 def clustered_vectors(model, n: int, seed: int = 0) -> np.ndarray:
-    """n unit vectors spread around real embeddings of generated support texts."""
+    """n unit vectors spread around real embeddings of generated support texts (n / 50 of them)."""
     cache = CACHE / f"vectors_{n}.npy"
     if cache.exists():
         return np.load(cache)
     rng = random.Random(seed)
-    centres = model.embed([document(rng) for _ in range(20_000)])
+    # 20,000 centres for 1M vectors: each centre's cluster holds about 50 vectors whatever n is
+    centres = model.embed([document(rng) for _ in range(min(20_000, max(n // 50, 1_000)))])
     gen = np.random.default_rng(seed)
     out = np.empty((n, centres.shape[1]), np.float32)
     for start in range(0, n, 100_000):

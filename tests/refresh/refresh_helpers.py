@@ -257,3 +257,21 @@ def build_shop(project, **kw):
         p.write(f"docs/{key}.md", f"---\ntitle: {key.upper()}\n---\n{text}\n")
     p.write("data/events/e1.jsonl", '{"event_id": 1, "detail": "created"}\n')
     return p
+
+
+def docs_catalog(name: str, semantic: str = "true") -> str:
+    """A catalog of one table of Markdown documents, docs/{doc_id}.md, with a semantic body."""
+    return f"""
+version: 1
+name: {name}
+store: .store
+sources:
+  docs: {{kind: documents, path: "docs/{{doc_id}}.md"}}
+tables:
+  docs:
+    source: docs
+    primary_key: doc_id
+    columns:
+      doc_id: {{type: VARCHAR}}
+      body: {{type: TEXT, semantic: {semantic}}}
+"""

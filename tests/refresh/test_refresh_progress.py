@@ -13,22 +13,9 @@ import hybridq
 from hybridq.cli import main
 from hybridq.cli_progress import RichProgress, model_loading
 from hybridq.refresh.progress import ProgressEvent, as_sink
-from refresh_helpers import build_shop, paragraphs
+from refresh_helpers import build_shop, docs_catalog, paragraphs
 
-CATALOG = """
-version: 1
-name: progress
-store: .store
-sources:
-  docs: {kind: documents, path: "docs/{doc_id}.md"}
-tables:
-  docs:
-    source: docs
-    primary_key: doc_id
-    columns:
-      doc_id: {type: VARCHAR}
-      body: {type: TEXT, semantic: true}
-"""
+CATALOG = docs_catalog("progress")
 
 
 def many_docs(project, n: int = 60):
