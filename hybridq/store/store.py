@@ -366,7 +366,9 @@ class Store:
             cursor.execute("SELECT 1 FROM _hq.refreshes LIMIT 0").fetchall()
             if self.write_lock.generation == generation:
                 return known[1]
-            generation = self.write_lock.generation
+            # a write began: the transaction may read a state older than the generation now,
+            # so the stamp read below is not kept for it
+            return read_stamp(cursor)
         stamp = read_stamp(cursor)
         if generation % 2 == 0 and self.write_lock.generation == generation:
             self._snapshot_stamp = (generation, stamp)
