@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.markup import escape
 from rich.text import Text
 
+from hybridq.cli_progress import RichProgress, model_loading
 from hybridq.errors import CatalogError, HybridqError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -178,29 +179,6 @@ def init(directory, name, output):
 
 # -- refresh and status ----------------------------------------------------------------------
 
-class _RichProgress:
-    """Progress bars for long refreshes (library code only reports counts)."""
-
-    def __init__(self, console: Console):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeRemainingColumn(), console=console, transient=True)
-
-    def start(self, label: str, total: int):
-        if total < 200:
-            return lambda n: None
-        self.progress.start()
-        task = self.progress.add_task(label, total=total)
-
-        def advance(n: int):
-            self.progress.advance(task, n)
-            if self.progress.tasks[task].finished:
-                self.progress.stop()
-
-        return advance
-
-
 @main.command()
 @click.argument("catalog_file", metavar="CATALOG", type=click.Path(dir_okay=False))
 @click.option("--watch", is_flag=True, help="Keep the store live: apply file changes as they happen (Ctrl-C stops).")
@@ -214,7 +192,7 @@ def refresh(catalog_file, watch, tables):
     hybridq refresh catalogs/acme.yaml --watch
     """
     def run(hq):
-        report = hq.refresh(list(tables) or None, progress=_RichProgress(err),
+        report = hq.refresh(list(tables) or None, progress=RichProgress(err),
                             log=lambda line: err.print(line, style="yellow", markup=False))
         _print_report(report)
         if not watch:
@@ -265,7 +243,7 @@ def _print_report(report) -> None:
 def _announce_model(hq) -> None:
     """Loading the embedding model takes seconds: say so when it starts (in this process only)."""
     if hasattr(hq, "on_model_load"):
-        hq.on_model_load = lambda model: err.print(f"loading the embedding model {model}...", style="dim")
+        hq.on_model_load = lambda model: model_loading(err, model)
 
 
 @main.command()
@@ -574,7 +552,8 @@ def serve(catalog_file, host, port, watch, keys_file):
         err.print(f"serving {catalog_file} on http://{host}:{port} (API at /v1, docs at /docs, MCP at /mcp); "
                   f"{len(keys)} API key(s); Ctrl-C stops")
         if watch:
-            session.watch(log=lambda line: err.print(line, markup=False))
+            session.watch(log=lambda line: err.print(line, markup=False),
+                          ready=lambda: err.print(f"watching {catalog_file}: changes are applied as they happen"))
         else:
             while not done.wait(3600):
                 pass

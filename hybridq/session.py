@@ -20,7 +20,8 @@ from hybridq.errors import StoreError
 from hybridq.serve.client import OwnerClient, RemoteSession
 from hybridq.serve.owner import read_owner
 from hybridq.serve.watching import WatchLog
-from hybridq.refresh.pipeline import ProgressSink, Refresher
+from hybridq.refresh.pipeline import Refresher
+from hybridq.refresh.progress import Progress
 from hybridq.refresh.report import RefreshReport
 from hybridq.result import Result
 from hybridq.store.store import Store
@@ -68,8 +69,9 @@ class Session:
             opened.embedder = embedder
         self._embedder_lock = threading.Lock()
         self.query_timeout = query_timeout
-        # told the model's name when this session starts loading it (seconds): the CLI says so
-        self.on_model_load: Callable[[str], None] | None = None
+        # told the model's name when this session starts loading its weights (seconds): the CLI
+        # says so; a context manager it returns is exited when the model is ready
+        self.on_model_load: Callable[[str], object] | None = None
         self._closed = False
         if serve and opened.server is None:
             from hybridq.serve.server import OwnerEndpoint
@@ -92,18 +94,19 @@ class Session:
                 if opened.embedder is None:
                     cfg = self.catalog.embedding
                     embedder = SentenceTransformerEmbedder(cfg.model, self.catalog.base_dir, cfg.batch_size)
-                    if self.on_model_load is not None:
-                        self.on_model_load(cfg.model)
+                    embedder.on_load = lambda model: self.on_model_load(model) if self.on_model_load else None
                     opened.embedder = embedder
         return opened.embedder
 
     # -- refresh -------------------------------------------------------------------------------
 
     def refresh(self, tables: list[str] | None = None, *, paths: dict[str, list[str]] | None = None,
-                progress: ProgressSink | None = None, log: Callable[[str], None] | None = None) -> RefreshReport:
+                progress: Progress = None, log: Callable[[str], None] | None = None) -> RefreshReport:
         """Bring the store up to date with the sources: only new or changed rows are (re)embedded.
 
         `paths` (table -> changed file paths) limits the look at sources to those files (watch mode).
+        `progress` is called with a `ProgressEvent` (stage read, embed or write; done and total
+        steps; rate) as each stage starts and advances.
         """
         report = Refresher(self.store, lambda: self.engine.bulk_embedder(self.embedder), progress=progress,
                            log=log).run(tables, paths=paths)

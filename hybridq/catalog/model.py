@@ -32,8 +32,10 @@ def _as_list(value: Any) -> Any:
 class SemanticConfig(Strict):
     """How a text column is chunked and matched."""
 
-    chunk_tokens: int = Field(200, ge=16, le=4096, description="Target chunk size in tokens.")
-    overlap_tokens: int = Field(30, ge=0, description="Tokens repeated between consecutive windows of a long paragraph.")
+    chunk_tokens: int | None = Field(
+        None, ge=16, le=4096,
+        description="Largest chunk, in the model's tokens; default and upper bound: the model's window (254 for all-MiniLM-L6-v2).")
+    overlap_tokens: int = Field(30, ge=0, description="Model tokens repeated between consecutive chunks of a long paragraph.")
     threshold: float = Field(
         0.35, ge=-1.0, le=1.0, description="Default threshold of semantic_match() on this column."
     )

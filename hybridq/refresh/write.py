@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -56,7 +57,9 @@ def lance_delete_filter(changes: ColumnChanges) -> str | None:
     return " OR ".join(terms) or None
 
 
-def write_lance(store: Store, columns: list[ColumnChanges], dim: int) -> dict[tuple[str, str], int]:
+def write_lance(store: Store, columns: list[ColumnChanges], dim: int,
+                advance: Callable[[int], None] = lambda n: None) -> dict[tuple[str, str], int]:
+    """Write each changed column's chunks to Lance (and its indexes); the new version of each."""
     versions = {}
     for changes in columns:
         if not changes.any:
@@ -74,6 +77,7 @@ def write_lance(store: Store, columns: list[ColumnChanges], dim: int) -> dict[tu
                                    lance_delete_filter(changes))
         versions[(changes.table, changes.column)] = store.lance.ensure_indexes(
             name, store.catalog.embedding.ann_min_rows, keys[0] if len(keys) == 1 else None, ds)
+        advance(1)
     return versions
 
 

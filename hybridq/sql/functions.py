@@ -35,8 +35,8 @@ FUNCTIONS = {
         SemanticFunction("keyword_match", "keyword_match(column, words)", "BOOLEAN",
                          "True when the row's value contains any of the words (keyword_score > 0).", 2, 2),
         SemanticFunction("hybrid_score", "hybrid_score(column, text)", "DOUBLE",
-                         "Reciprocal-rank fusion of the vector ranking and the keyword (BM25) ranking of the "
-                         "row among the rows the query considers.", 2, 2),
+                         "The row's vector and keyword (BM25) scores, each standardised over the rows the query "
+                         "considers, weighted 0.7 : 0.3.", 2, 2),
         SemanticFunction("embed", "embed(text)", "FLOAT[dim]",
                          "The embedding of the text with the catalog's model.", 1, 1),
     )

@@ -11,7 +11,7 @@ product over the buffer and one `maximum.reduceat` over the row starts (dead slo
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -61,6 +61,8 @@ class ColumnVectors:
     buffer: _Buffer
     size: int  # slots of the buffer this version uses
     dead: np.ndarray | None = None  # bool per slot, True for slots no row uses
+    # an integer key column sorted, and the row of each (made when first needed; see _key_order)
+    key_order: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> int:
@@ -153,13 +155,20 @@ def first_best(scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray, best
     return out
 
 
-def rows_for_keys(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
-    """Row indices (in `vectors`) of the given keys; keys without chunks are left out."""
+def rows_for_keys(vectors: ColumnVectors, keys: pa.Table, *, again: bool = False) -> np.ndarray:
+    """Row indices (in `vectors`) of the given keys; keys without chunks are left out. `again`:
+    the caller looks keys up in this version time after time (a search), so an integer key column
+    is sorted once and each lookup is a binary search."""
     if not keys.num_rows or not vectors.rows:
         return np.zeros(0, np.int64)
     names = vectors.keys.column_names
     if len(names) == 1:
         wanted = keys.column(names[0]).cast(vectors.keys.schema.field(0).type)
+        if vectors.key_order is None and not again and _few(wanted, vectors):
+            return _rows_holding(vectors, wanted)
+        order = _key_order(vectors)
+        if order is not None:
+            return _sorted_lookup(order, wanted)
         if _few(wanted, vectors):
             return _rows_holding(vectors, wanted)
         idx = pc.drop_null(pc.index_in(wanted, value_set=vectors.keys.column(0)))
@@ -187,6 +196,29 @@ def rows_for_keys_ordered(vectors: ColumnVectors, keys: pa.Table) -> np.ndarray:
         return pc.index_in(wanted, value_set=vectors.keys.column(0)).to_numpy(zero_copy_only=False).astype(np.int64)
     lookup = {tuple(r.values()): i for i, r in enumerate(vectors.keys.to_pylist())}
     return np.asarray([lookup[tuple(r.values())] for r in keys.to_pylist()], dtype=np.int64)
+
+
+def _key_order(vectors: ColumnVectors) -> tuple[np.ndarray, np.ndarray] | None:
+    """An integer key column sorted, and the row of each, made once per version (probing every
+    row for a few hundred keys took longer than Lance's whole search on a million chunks)."""
+    if vectors.key_order is None:
+        column = vectors.keys.column(0)
+        if not pa.types.is_integer(column.type) or column.null_count:
+            return None
+        values = column.to_numpy()
+        rows = np.argsort(values, kind="stable")
+        vectors.key_order = (values[rows], rows)
+    return vectors.key_order
+
+
+def _sorted_lookup(order: tuple[np.ndarray, np.ndarray], wanted) -> np.ndarray:
+    """Rows holding the `wanted` keys, ascending, by binary search in the sorted keys."""
+    keys, rows = order
+    values = pc.drop_null(wanted).to_numpy(zero_copy_only=False)
+    if not len(values) or not len(keys):
+        return np.zeros(0, np.int64)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return np.unique(rows[at[keys[at] == values]]).astype(np.int64)
 
 
 def _few(wanted, vectors: ColumnVectors) -> bool:

@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 
 from hybridq.catalog.model import Catalog, Table
+from hybridq.embed.chunking import CHUNKER, chunk_size
+from hybridq.embed.tokens import Tokenizer, load_tokenizer
 from hybridq.snapshot import SnapshotStamp
 from hybridq.store.cache import VectorCache
 from hybridq.store.duck import (
@@ -70,6 +72,29 @@ def lance_name(table: str, column: str) -> str:
     return f"{table}__{column}"
 
 
+class WriteLock:
+    """The store's writer lock (reentrant). Its generation is odd while a writer holds it and moves
+    on each time it is taken and left, so a reader can tell that no write began since it looked."""
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._depth = 0
+        self.generation = 0
+
+    def __enter__(self) -> "WriteLock":
+        self._lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            self.generation += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.generation += 1
+        self._lock.release()
+
+
 class Store:
     """Owns the DuckDB connection (one writer at a time) and the Lance directory."""
 
@@ -82,7 +107,7 @@ class Store:
                 self.directory.mkdir(mode=0o700, exist_ok=True)
             self.db = open_database(self.directory / DB_FILE, memory_limit=memory_limit, threads=threads)
             self.lance = LanceStore(catalog.vector_location)
-        self.write_lock = threading.RLock()
+        self.write_lock = WriteLock()
         self.vectors = VectorCache(self)
         self._key_types: dict[str, list[pa.Field]] = {}
         self._scratch: duckdb.DuckDBPyConnection | None = None
@@ -92,6 +117,8 @@ class Store:
         self._known_values: dict[tuple[str, str], set] = {}
         self._with_errors: set[str] | None = None
         self._stamp: SnapshotStamp | None = None
+        # (write-lock generation, stamp read then): a snapshot reuses the stamp until a write begins
+        self._snapshot_stamp: tuple[int, SnapshotStamp] | None = None
         self._pins_lock = threading.Lock()
         self._repair_due = True
         self._rebuild: set[tuple[str, str]] = set()
@@ -234,10 +261,17 @@ class Store:
                             [model, sorted(set(hashes))])
             self._vector_cache_empty = None
 
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The catalog model's tokenizer, which chunking counts with (no model weights loaded)."""
+        return load_tokenizer(self.catalog.embedding.model, self.catalog.base_dir)
+
     def column_fingerprint(self, table: str, column: str) -> str:
         spec = self.catalog.tables[table]
         cfg = spec.columns[column].semantic
-        parts = [self.catalog.embedding.model, cfg.chunk_tokens, cfg.overlap_tokens,
+        tokenizer = self.tokenizer
+        parts = [self.catalog.embedding.model, CHUNKER, tokenizer.name, chunk_size(tokenizer, cfg.chunk_tokens),
+                 cfg.overlap_tokens,
                  [(f.name, str(f.type)) for f in self.key_fields(table)]]
         return hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:16]
 
@@ -302,7 +336,7 @@ class Store:
         pinned: list[tuple[str, int]] = []
         try:
             cursor.execute("BEGIN TRANSACTION")
-            stamp = read_stamp(cursor)
+            stamp = self._stamp_of_transaction(cursor)
             with self._pins_lock:
                 for (t, c), v in stamp.lance_versions.items():
                     key = (lance_name(t, c), v)
@@ -318,6 +352,26 @@ class Store:
             with contextlib.suppress(Exception):
                 cursor.execute("ROLLBACK")
             cursor.close()
+
+    def _stamp_of_transaction(self, cursor: duckdb.DuckDBPyConnection) -> SnapshotStamp:
+        """The stamp of the state the transaction just begun on `cursor` reads. Every commit happens
+        while the write lock is held, and the lock's generation changes when it is taken and when it
+        is left: a stamp read at an even generation holds for as long as the generation stays the
+        same. DuckDB starts a transaction at its first read, so a tiny read starts it, and the stamp
+        is reused when no write began before that read."""
+        generation = self.write_lock.generation
+        known = self._snapshot_stamp
+        if known is not None and known[0] == generation and generation % 2 == 0:
+            cursor.execute("SELECT 1 FROM _hq.refreshes LIMIT 0").fetchall()
+            if self.write_lock.generation == generation:
+                return known[1]
+            # a write began: the transaction may read a state older than the generation now,
+            # so the stamp read below is not kept for it
+            return read_stamp(cursor)
+        stamp = read_stamp(cursor)
+        if generation % 2 == 0 and self.write_lock.generation == generation:
+            self._snapshot_stamp = (generation, stamp)
+        return stamp
 
     def has_errors(self, table: str) -> bool:
         """Whether the table's source has recorded problems (kept in memory between writes)."""

@@ -315,6 +315,11 @@ FAULTS = [
           [("    time_column: started_on\n", "    time_column: started_on\n    current: subscriptions.plan\n")],
           path="tables.subscriptions.current", line=53,
           message="current rows of subscriptions must be given by a condition", hint="subscriptions.status = 'active'"),
+    Fault("64_chunk_larger_than_the_model_reads",
+          [("          chunk_tokens: 128\n", "          chunk_tokens: 400\n")],
+          path="tables.customers.columns.notes.semantic.chunk_tokens", line=47, level="warning",
+          message="chunk_tokens (400) is more than the embedding model reads (254 tokens)",
+          hint="leave chunk_tokens out to use the model's window"),
 ]
 
 

@@ -34,7 +34,7 @@ def test_valid_catalog_content():
     customers = catalog.tables["customers"]
     assert customers.primary_key == ["id"]
     assert customers.columns["id"].type == "INTEGER"
-    assert catalog.tables["contracts"].columns["body"].semantic.chunk_tokens == 200
+    assert catalog.tables["contracts"].columns["body"].semantic.chunk_tokens is None  # the model's window
     assert customers.columns["notes"].semantic.overlap_tokens == 16
     assert catalog.tables["subscriptions"].columns["mrr"].synonyms == ["monthly recurring revenue"]
     assert catalog.semantic_columns() == [("customers", "notes"), ("contracts", "body")]

@@ -158,7 +158,7 @@ def check_semantic(hq, table: str, column: str, model=None) -> dict:
     expected = {}
     for row in fetch(hq, f"SELECT {select} FROM {quote(table)}"):
         key = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
-        expected[key] = chunk_text(row[-1] or "", cfg.chunk_tokens, cfg.overlap_tokens)
+        expected[key] = chunk_text(row[-1] or "", hq.store.tokenizer, cfg.chunk_tokens, cfg.overlap_tokens)
     chunks = lance_chunks(hq, table, column)
     got: dict = {}
     for c in sorted(chunks, key=lambda c: c["_chunk"]):
@@ -261,3 +261,21 @@ def build_shop(project, **kw):
         p.write(f"docs/{key}.md", f"---\ntitle: {key.upper()}\n---\n{text}\n")
     p.write("data/events/e1.jsonl", '{"event_id": 1, "detail": "created"}\n')
     return p
+
+
+def docs_catalog(name: str, semantic: str = "true") -> str:
+    """A catalog of one table of Markdown documents, docs/{doc_id}.md, with a semantic body."""
+    return f"""
+version: 1
+name: {name}
+store: .store
+sources:
+  docs: {{kind: documents, path: "docs/{{doc_id}}.md"}}
+tables:
+  docs:
+    source: docs
+    primary_key: doc_id
+    columns:
+      doc_id: {{type: VARCHAR}}
+      body: {{type: TEXT, semantic: {semantic}}}
+"""

@@ -61,16 +61,3 @@ def test_a_file_touched_without_a_change_is_no_refresh(project):
     assert report.summary() == "no changes" and not report.changed
     assert refresh_count(hq) == before
     assert not p.refresh().changed  # the new time was recorded: nothing is hashed again
-
-
-def test_a_line_while_the_embedding_model_loads(project, runner):
-    p = build_shop(project)
-    said = []
-    with hybridq.connect(p.catalog) as hq:  # no embedder given: the session loads the model itself
-        hq.on_model_load = said.append
-        assert hq.embedder is hq.embedder
-    assert said == ["all-MiniLM-L6-v2"]
-    result = runner.invoke(main, ["refresh", str(p.catalog)])
-    assert result.exit_code == 0, result.output
-    assert "loading the embedding model all-MiniLM-L6-v2..." in result.stderr
-    assert "docs: +3 ~0 -0 rows, 3 chunks embedded" in result.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hybridq.embed.chunking import chunk_text
+from hybridq.embed.tokens import load_tokenizer
 from refresh_helpers import check_semantic, paragraphs
 
 CATALOG = """
@@ -28,7 +29,7 @@ def body(paras: list[str]) -> str:
 def test_only_changed_chunks_are_embedded(project, embedder):
     p = project(CATALOG)
     paras = paragraphs(seed=11, n=24)
-    assert chunk_text(body(paras), 200, 30) == paras  # each paragraph is a chunk of its own
+    assert chunk_text(body(paras), load_tokenizer("all-MiniLM-L6-v2"), 200, 30) == paras  # each paragraph is a chunk of its own
     p.write("docs/big.md", body(paras))
     hq = p.connect()
     report = p.refresh()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from hybridq.embed.chunking import chunk_text
+from hybridq.embed.tokens import load_tokenizer
 from hybridq.store.store import lance_name
 from refresh_helpers import check_semantic, fetch, paragraphs, table_rows
 
@@ -42,8 +43,8 @@ def catalog(score_type="INTEGER", chunk_tokens=200, docs=True) -> str:
 def build(project):
     p = project(catalog())
     p.write("data/items.csv", "id,score,note\n1,10,first note about billing\n2,20,second note about outages\n")
-    big = paragraphs(seed=21, n=20)  # ~140 tokens each: one chunk per paragraph at 200 and at 400 tokens
-    small = paragraphs(seed=22, n=3, words=(70, 80))  # one chunk per paragraph at 200; one chunk at 400
+    big = paragraphs(seed=21, n=20)  # ~140 tokens each: one chunk per paragraph at 200 and at 250 tokens
+    small = paragraphs(seed=22, n=3, words=(66, 72))  # 210-228 tokens: one chunk per paragraph at 200; one at 250
     p.write("docs/big.md", "\n\n".join(big))
     p.write("docs/small.md", "\n\n".join(small))
     p.connect()
@@ -75,10 +76,10 @@ def test_changed_column_type_rebuilds_the_table(project, embedder):
 def test_changed_chunking_rechunks_and_reuses_vectors(project, embedder):
     p, big, small = build(project)
     p.close()
-    p.set_catalog(catalog(chunk_tokens=400))
+    p.set_catalog(catalog(chunk_tokens=250))
     hq = p.connect()
     report = p.refresh()
-    assert chunk_text("\n\n".join(small), 400, 30) == ["\n\n".join(small)]
+    assert chunk_text("\n\n".join(small), load_tokenizer("all-MiniLM-L6-v2"), 250, 30) == ["\n\n".join(small)]
     t = report.tables["docs"]
     assert (t.chunks_embedded, t.chunks_reused) == (1, 20)
     assert p.embedder.texts == ["\n\n".join(small)]

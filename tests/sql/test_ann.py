@@ -3,12 +3,20 @@ its answers keep recall@10 >= 0.95 against exact search (invariant 3: exact unle
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import hybridq
 import hybridq.engine.planner as planner
 from tests.conftest import make_acme
+
+ROOT = Path(__file__).resolve().parents[2]
 
 QUERIES = ["the dashboard does not load", "please refund the duplicate charge", "single sign-on fails with SAML",
            "export our data to S3", "too many requests from the API", "the Salesforce sync misses records",
@@ -48,6 +56,33 @@ def test_the_index_is_built_and_used(indexed):
     plan = indexed.explain("SELECT ticket_id, similarity(body, 'refund') AS s FROM tickets ORDER BY s DESC LIMIT 10")
     assert plan.steps[0].strategy == "ANN with prefilter"
     assert plan.steps[0].rows_scored < 1300  # only the proposed rows were scored
+
+
+CHILD = """
+import sys
+sys.path.insert(0, sys.argv[2])
+import lance  # before hybridq: Lance's own log level (warnings shown) stays as the environment sets it
+import hybridq
+from tests.live.live_project import HashEmbedder
+
+with hybridq.connect(sys.argv[1], embedder=HashEmbedder()) as hq:
+    sql = "SELECT ticket_id, similarity(body, ?) AS s FROM tickets ORDER BY s DESC LIMIT 10"
+    assert hq.explain(sql, ["refund"]).steps[0].strategy == "ANN with prefilter"
+    for text in ("refund", "the dashboard is slow", "cancel"):
+        hq.sql(sql, [text])
+"""
+
+
+def test_an_ann_search_prints_no_warning(indexed, tmp_path):
+    """Lance warned on every search whose columns leave `_distance` out (thousands of lines)."""
+    project, copy = Path(indexed.catalog.file).parents[1], tmp_path / "copy"  # <project>/catalogs/acme.yaml
+    shutil.copytree(project, copy)
+    for owner in copy.rglob("owner.json"):
+        owner.unlink()  # the copy is opened by the child itself, not sent to this process
+    done = subprocess.run([sys.executable, "-c", CHILD, str(copy / "catalogs" / "acme.yaml"), str(ROOT)],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "LANCE_LOG": "warn"})
+    assert done.returncode == 0, done.stderr
+    assert "_distance" not in done.stderr, done.stderr
 
 
 def test_recall_at_10(indexed, embedder):

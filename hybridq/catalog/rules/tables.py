@@ -122,10 +122,25 @@ def check_semantic_columns(ctx: RuleContext) -> Iterator[Issue]:
             if parse_type(col.type) is not None and not is_text_type(col.type):
                 yield ctx.issue(path, f"semantic config on non-text column {tname}.{cname} ({col.type})",
                                 "only VARCHAR/TEXT columns can be embedded; remove 'semantic' or change the type")
-            if col.semantic.overlap_tokens >= col.semantic.chunk_tokens:
+            window = _model_window(ctx)
+            size = col.semantic.chunk_tokens or window
+            if col.semantic.overlap_tokens >= size:
+                what = f"chunk_tokens ({size})" if col.semantic.chunk_tokens else f"the model's window ({size} tokens)"
                 yield ctx.issue(path + ("overlap_tokens",),
-                                f"overlap_tokens ({col.semantic.overlap_tokens}) must be smaller than chunk_tokens ({col.semantic.chunk_tokens})",
+                                f"overlap_tokens ({col.semantic.overlap_tokens}) must be smaller than {what}",
                                 "a typical overlap is 10-20% of the chunk size")
+            elif size > window:
+                yield ctx.issue(path + ("chunk_tokens",),
+                                f"chunk_tokens ({size}) is more than the embedding model reads ({window} tokens); "
+                                f"chunks are cut at {window}", f"leave chunk_tokens out to use the model's window, "
+                                f"or set it at most {window}", level="warning")
+
+
+def _model_window(ctx: RuleContext) -> int:
+    """Tokens the catalog's model reads of one text (a stand-in window when it is not installed)."""
+    from hybridq.embed.tokens import load_tokenizer
+
+    return load_tokenizer(ctx.catalog.embedding.model, ctx.base_dir).window
 
 
 def check_embedding_model(ctx: RuleContext) -> Iterator[Issue]:

@@ -72,6 +72,14 @@ class ReadContext:
     scratch: duckdb.DuckDBPyConnection
     state: dict = field(default_factory=dict)  # what the store recorded of a non-file source's position
     live: dict = field(default_factory=dict)  # per-process handles of non-file sources (open connections)
+    advance: Callable[[int], None] | None = None  # told of each file read (progress)
+
+    def each_file(self, files: list[str]):
+        """The files, one at a time; each counts as read when the next is asked for."""
+        for shown in files:
+            yield shown
+            if self.advance is not None:
+                self.advance(1)
 
     def temp_name(self, prefix: str) -> str:
         return f"_hq_{prefix}_{next(_names)}"

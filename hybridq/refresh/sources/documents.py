@@ -17,7 +17,7 @@ def read_documents(ctx: ReadContext, files: list[str]) -> SourceRead:
     out = SourceRead(rows=None)  # set below
     pattern = template_regex(os.path.normpath(resolve(ctx.base_dir, ctx.source.path)))
     records, rec_files = [], []
-    for shown in files:
+    for shown in ctx.each_file(files):
         record, problem = _read_one(ctx, shown, pattern)
         if problem:
             out.failed.add(shown)

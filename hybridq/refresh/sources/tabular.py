@@ -113,7 +113,7 @@ def read_csv(ctx: ReadContext, files: list[str]) -> SourceRead:
     source_names = ctx.source_names()
     out = SourceRead(empty_rows(ctx))
     tables = []
-    for shown in files:
+    for shown in ctx.each_file(files):
         path = absolute(ctx.base_dir, shown)
         try:
             first = _first_record(path, opts.delimiter if opts else None, encoding)
@@ -252,7 +252,7 @@ def read_parquet(ctx: ReadContext, files: list[str]) -> SourceRead:
     source_names = ctx.source_names()
     out = SourceRead(empty_rows(ctx))
     tables = []
-    for shown in files:
+    for shown in ctx.each_file(files):
         path = absolute(ctx.base_dir, shown)
         try:
             names = [r[0] for r in ctx.scratch.execute(
@@ -299,7 +299,7 @@ def _read_json_records(ctx: ReadContext, files: list[str], *, lines: bool) -> So
     out = SourceRead(empty_rows(ctx))
     limit = ctx.source.max_file_bytes
     records, rec_files, rec_lines = [], [], []
-    for shown in files:
+    for shown in ctx.each_file(files):
         path = absolute(ctx.base_dir, shown)
         try:
             if lines:
