@@ -147,7 +147,9 @@ from hybridq.cli import main
 try:
     main(sys.argv[1:], standalone_mode=False)
 finally:
-    heavy = sorted(m for m in ("duckdb", "lancedb", "lance", "torch", "sentence_transformers", "pyarrow")
+    heavy = sorted(m for m in ("duckdb", "lancedb", "lance", "torch", "sentence_transformers", "transformers",
+                               "pyarrow", "numpy", "pandas", "pydantic", "sqlglot", "fastapi", "uvicorn",
+                               "starlette", "mcp", "hybridq.catalog", "hybridq.session", "hybridq.nl")
                    if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """
