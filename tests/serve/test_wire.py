@@ -107,3 +107,20 @@ def test_non_problem_answers_become_owner_errors():
 
     assert isinstance(wire.error_from_problem(502, None), OwnerError)
     assert "answered 502" in str(wire.error_from_problem(502, {"detail": "bad gateway"}))
+
+
+def test_connections_send_small_responses_at_once():
+    """Accepted connections have Nagle's algorithm off: a response written in two parts (headers,
+    then body) otherwise waits for the client's delayed acknowledgement, 40 ms per request."""
+    import socket
+
+    from hybridq.serve.server import LOOPBACK, listening_socket
+
+    server = listening_socket(LOOPBACK, 0)
+    client = socket.create_connection(server.getsockname())
+    accepted, _ = server.accept()
+    try:
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        for s in (accepted, client, server):
+            s.close()
