@@ -25,7 +25,7 @@ from hybridq.engine.base import QueryVectors
 from hybridq.engine.requests import AttachRequest, PairRequest, ScoreSpec, SearchRequest, Step, hidden
 from hybridq.engine.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.errors import SQLError, duckdb_error
-from hybridq.sql.fusion import VECTOR_WEIGHT, fuse_scores
+from hybridq.engine.fusion import VECTOR_WEIGHT, fuse_scores
 from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name

@@ -50,12 +50,13 @@ def test_refresh_and_query_with_lance_on_s3(tmp_path, embedder, s3_server):
         assert any(k.startswith("live/docs__body.lance/") for k in keys_in(s3_server, "live/"))
         assert not (tmp_path / ".hybridq" / "live" / "lance").exists()
         before = session.sql(SQL).rows
-        (tmp_path / "docs" / "d0005.md").write_text(
+        edited = next(d for d in ("d0005", "d0006") if d != before[0][0])  # not already the best match
+        (tmp_path / "docs" / f"{edited}.md").write_text(
             "---\ntitle: Penguins\nversion: 2\n---\nPenguins huddle together on the ice shelf to keep warm.\n")
         assert session.refresh().embedded >= 1
         after = session.sql(SQL).rows
         with hybridq.connect(catalog, embedder=embedder, engine="daft") as on_daft:
             from_daft = on_daft.sql(SQL).rows
-    assert after[0][0] == "d0005" and before[0][0] != "d0005"
+    assert after[0][0] == edited != before[0][0]
     assert [r[0] for r in from_daft] == [r[0] for r in after]
     assert all(abs(a[1] - b[1]) < 1e-6 for a, b in zip(from_daft, after))

@@ -47,7 +47,7 @@ def test_snapshot_checks_over_http(tmp_path, embedder):
         hq.refresh()
         endpoint = hq.owner_endpoint.info
         body = ask(endpoint, "SELECT body FROM docs WHERE doc_id = 'spaced'")[0][0]
-        chunks = chunk_text(body, 60, 10)
+        chunks = chunk_text(body, hq.store.tokenizer, 60, 10)
         assert len(chunks) > 1 and any(c not in body for c in chunks), "the document must have re-joined chunks"
 
         assert {name: ask(endpoint, sql)[0][0] for name, sql in CHECKS.items()} == dict.fromkeys(CHECKS, 0)

@@ -7,8 +7,8 @@ import doctest
 
 import numpy as np
 
-import hybridq.sql.fusion as fusion
-from hybridq.sql.fusion import VECTOR_WEIGHT, fuse_scores, standardise
+import hybridq.engine.fusion as fusion
+from hybridq.engine.fusion import VECTOR_WEIGHT, fuse_scores, standardise
 
 
 def test_doctest():
