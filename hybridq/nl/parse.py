@@ -1802,6 +1802,11 @@ class Parser:
             return True
         return any(f"{table}.{column}" in (r.from_, r.to) for r in self.catalog.relationships)
 
+    def _name_column(self, table: str) -> str | None:
+        """The column that names the table's rows, or None when its label is only a key."""
+        label = self.catalog.tables[table].label()
+        return None if self._is_key(table, label) else label
+
     def _unsaid_limit(self) -> int | None:
         """How many rows a superlative without a number asks for: one when the question asks for one
         thing ('which region has the most', 'the largest state'); otherwise the words do not say, and
@@ -1999,9 +2004,8 @@ class Parser:
                 continue
             if not any(t != g.table and self.graph.up_reachable(g.table, t) for t in measured):
                 continue
-            table = self.catalog.tables[g.table]
-            label = table.label()
-            if label in table.primary_key or self._is_key(g.table, label):
+            label = self._name_column(g.table)
+            if label is None:
                 words = g.words.text if g.words else g.table
                 raise Refusal([words], {}, f"each {g.table} row refers to one {'/'.join(sorted(measured))} row, "
                               f"and {g.table} has no name to gather its rows by")
@@ -2013,9 +2017,7 @@ class Parser:
         if len(self.tokens) < 3 or self.lower[0] not in ("who", "whom"):
             return
         listed = spec.entity or spec.root
-        table = self.catalog.tables[listed]
-        if not spec.measures and not spec.groups and (
-                table.label() in table.primary_key or self._is_key(listed, table.label())):
+        if not spec.measures and not spec.groups and self._name_column(listed) is None:
             # 'who got an A in Calculus' over records that only point at a student: no one is named
             raise Refusal([self.tokens[0].text], {}, f"'{self.tokens[0].text}' asks for someone by name, and the "
                           f"answer would list {listed} rows, which have no column that names them", [0])
@@ -2042,11 +2044,10 @@ class Parser:
                 raise Refusal([t.text], {}, f"'{t.text}' asks for the names of rows, and the answer read is one "
                               "figure for all of them", [k])
             table = spec.groups[0].table if spec.groups else spec.entity or spec.root
-            spec_table = self.catalog.tables[table]
-            label = spec_table.label()
-            if label in spec_table.primary_key or self._is_key(table, label):
+            label = self._name_column(table)
+            if label is None:
                 raise Refusal([t.text], {}, f"'{t.text}' asks for a name, and {table} has no column that names "
-                              f"its rows (only the key {table}.{label})", [k])
+                              f"its rows (only the key {table}.{self.catalog.tables[table].label()})", [k])
             self.note(k, k + 1, f"({table}.{label})")
 
     def _is_place(self, table: str, column: str) -> bool:
