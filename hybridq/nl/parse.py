@@ -56,6 +56,8 @@ ADJECTIVE_SUPERLATIVES = {
     "latest": (True, "time"), "recent": (True, "time"), "recently": (True, "time"), "expensive": (True, "money"), "priciest": (True, "money"),
     "cheapest": (False, "money"), "best": (True, None), "worst": (False, None),
 }
+# Alone they name no period and rank nothing ('customers who signed up recently'); after 'most' they rank.
+VAGUE_TIME_WORDS = {"recent", "recently"}
 # Superlatives that repeat an earlier one ("top 5 ... with the highest"), by direction.
 RESTATING = {"highest": True, "most": True, "largest": True, "greatest": True, "biggest": True, "lowest": False,
              "least": False, "fewest": False, "smallest": False}
@@ -779,10 +781,15 @@ class Parser:
                 # "the most expensive part": the adjective says by what, most/least which way
                 at = i + 1
                 desc, end = ADJECTIVE_SUPERLATIVES[self.lower[at]][0] == (word == "most"), i + 2
-                self._top_span = (i, end, f"{word} {self.lower[at]}")
-                self.used.update(range(i, end))
-                return desc, None, at
+                n = None
+                if i >= 1 and self.tokens[i - 1].number is not None and i - 1 not in self.used:
+                    n = int(self.tokens[i - 1].number)  # "the 5 most recent tickets"
+                self._top_span = (i - (n is not None), end, f"{word} {self.lower[at]}")
+                self.used.update(range(*self._top_span[:2]))
+                return desc, n, at
             elif word in TOP_WORDS and adjective is None:
+                if word in VAGUE_TIME_WORDS:
+                    continue  # "signed up recently": a period the words do not give, not a ranking
                 if word in ("most", "least") and i + 1 < len(self.tokens) and self.lower[i + 1] in (
                         "related", "relevant", "similar", "about"):
                     continue
@@ -1720,6 +1727,8 @@ class Parser:
         if not spec.groups:
             self._group_named_before(spec, at)
         if spec.groups and not each:
+            if word in ADJECTIVE_SUPERLATIVES and ADJECTIVE_SUPERLATIVES[word][1] in ("time", "money"):
+                return None  # 'the most expensive plans', 'the newest regions': not a count of rows
             spec.measures.append(self._count_of_rows(spec, self.link_at(at + 1)))
             return Ranking("measure", desc, n or spec.limit or self._unsaid_limit())
         semantic = [c for c in spec.conditions if c.kind == "semantic" and not c.negated]

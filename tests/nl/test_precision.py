@@ -467,3 +467,15 @@ def test_rows_that_have_current_ones_are_read_both_ways_unless_named_or_stated(c
     assert named.kind == "answer" and named.rows == [(3,)]
     stated = ask(campus, "total seats of cancelled licenses")
     assert stated.kind == "answer" and stated.rows == [(40,)]
+
+
+def test_recently_alone_names_no_period_and_ranks_nothing(campus):
+    assert "recently" in refused(campus, "how many students enrolled recently?").unplaced
+    answer = ask(campus, "the 2 most recent tickets")
+    assert answer.kind == "answer", answer.explain()
+    assert "DESC" in answer.sql and "LIMIT 2" in answer.sql and "filed" in answer.sql
+
+
+def test_a_superlative_of_dates_or_prices_never_ranks_groups_by_their_count(campus):
+    refused(campus, "the 2 newest topics of tickets")
+    refused(campus, "the most expensive priorities")
