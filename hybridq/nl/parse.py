@@ -28,10 +28,12 @@ from hybridq.nl.words import (
     ARTICLES,
     AUXILIARIES,
     CREATION_VERBS,
+    DETERMINERS,
     FUNCTION_WORDS,
     PLACE_WORDS,
     PRESENT,
     PRONOUNS,
+    QUESTION_WORDS,
     RELATION_VERBS,
 )
 
@@ -58,6 +60,9 @@ ADJECTIVE_SUPERLATIVES = {
 }
 # Alone they name no period and rank nothing ('customers who signed up recently'); after 'most' they rank.
 VAGUE_TIME_WORDS = {"recent", "recently"}
+# 'are all closed', 'all their invoices': 'all' that quantifies over related rows, not 'every row'.
+UNIVERSAL_VERBS = {"are", "were", "is", "was", "be", "been", "have", "had", "has"}
+POSSESSIVES = {"their", "its", "his", "her", "whose"}  # "all our accounts" is every row
 # Superlatives that repeat an earlier one ("top 5 ... with the highest"), by direction.
 RESTATING = {"highest": True, "most": True, "largest": True, "greatest": True, "biggest": True, "lowest": False,
              "least": False, "fewest": False, "smallest": False}
@@ -306,6 +311,7 @@ class Parser:
         self.links = self._choose_elements(cover)
         self.windows = self.linked.windows
         self._semantic()
+        self._universal()
         self._all_rows()
         spec = self._understand()
         self._row_grain(spec)
@@ -1917,6 +1923,22 @@ class Parser:
         return self.lower[k] in ("log", "logs", "logged", "logging") and \
             self.lower[k + 1:k + 2] in (["in"], ["into"], ["on"], ["out"]) and \
             not any(w.first == k + 1 for w in self.windows)
+
+    def _universal(self) -> None:
+        """'customers whose tickets are all closed', 'with all their invoices paid': 'all' over the rows
+        of another table asks that none of them fails the condition. Read as 'some of them' it would
+        give a confident wrong answer, so it is refused."""
+        for k, t in enumerate(self.tokens):
+            if t.lower not in ("all", "every") or k in self.used:
+                continue
+            before = self.lower[k - 1] if k > 0 else ""
+            after = self.lower[k + 1] if k + 1 < len(self.tokens) else ""
+            after_of = self.lower[k + 2] if k + 2 < len(self.tokens) else ""
+            asked = k >= 2 and self.lower[k - 2] in QUESTION_WORDS  # 'what are all the tickets'
+            if (before in UNIVERSAL_VERBS and not asked and after not in ARTICLES | DETERMINERS | {"of"}) \
+                    or after in POSSESSIVES or (after == "of" and after_of in POSSESSIVES):
+                raise Refusal([t.text], {}, f"'{t.text}' asks that every related row meets the condition, "
+                              "which questions in words cannot say yet", positions=[k])
 
     def _all_rows(self) -> None:
         """Phrases the catalog says mean every row ('in the us' when all the data is about one country)."""

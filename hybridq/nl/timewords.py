@@ -99,7 +99,7 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
             start, stop, k = _point(words, i + 1, today)
             if start is not None:
                 found = Window(start if w in ("since", "from") else stop, None, i, k)
-        elif w in ("before", "until", "prior") and (_year(at(i + 1)) or at(i + 1) in MONTHS):
+        elif w in ("before", "prior") and (_year(at(i + 1)) or at(i + 1) in MONTHS):
             start, _, k = _point(words, i + 1, today)
             if start is not None:
                 found = Window(None, start, i, k)

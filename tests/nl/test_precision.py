@@ -479,3 +479,18 @@ def test_recently_alone_names_no_period_and_ranks_nothing(campus):
 def test_a_superlative_of_dates_or_prices_never_ranks_groups_by_their_count(campus):
     refused(campus, "the 2 newest topics of tickets")
     refused(campus, "the most expensive priorities")
+
+
+def test_all_over_related_rows_is_refused_not_read_as_some(campus):
+    assert "all" in refused(campus, "shops whose tickets are all closed").unplaced
+    assert "all" in refused(campus, "shops with all their tickets closed").unplaced
+    answer = ask(campus, "what are all the urgent tickets")
+    assert answer.kind == "answer", answer.explain()
+    assert rows(campus, answer.sql) == rows(campus, "SELECT ticket_id, subject FROM tickets WHERE priority = 'urgent'")
+
+
+def test_until_a_month_is_refused_before_a_month_is_not(campus):
+    refused(campus, "invoices issued until March 2026")
+    answer = ask(campus, "invoices issued before March 2026")
+    assert answer.kind == "answer", answer.explain()
+    assert "2026-03-01" in answer.sql
