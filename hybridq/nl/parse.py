@@ -314,6 +314,8 @@ class Parser:
         self._universal()
         self._all_rows()
         spec = self._understand()
+        self._disjunction(spec)
+        self._subject_answered(spec)
         self._row_grain(spec)
         self._present_words(spec)
         self._where_and_when(spec)
@@ -1923,6 +1925,45 @@ class Parser:
         return self.lower[k] in ("log", "logs", "logged", "logging") and \
             self.lower[k + 1:k + 2] in (["in"], ["into"], ["on"], ["out"]) and \
             not any(w.first == k + 1 for w in self.windows)
+
+    def _subject_answered(self, spec: QuerySpec) -> None:
+        """'tickets about refunds and billing' asks for tickets: a reading that answers with a total of
+        another table, the tickets only filtering it, answers a different question."""
+        if not spec.measures or spec.groups:
+            return
+        first = next((lk for lk in self.links if not all(
+            self.lower[j] in FUNCTION_WORDS for j in range(lk.start, lk.end))), None)
+        if first is None or any(self.lower[j] not in FUNCTION_WORDS for j in range(first.start)):
+            return
+        e = first.elements[0]
+        if e.kind != "table" or first.start in self.descriptors:
+            return
+        if all(m.table != e.table for m in spec.measures) and not any(
+                self.lower[j] in ("total", "sum", "average", "avg", "much", "many", "number", "count")
+                for j in range(len(self.tokens))):
+            words = self.words(first.start, first.end).text
+            raise Refusal([words], {}, f"the question asks for {e.table}, and this reading would answer with "
+                          f"{', '.join(m.alias for m in spec.measures)} instead", positions=list(range(first.start, first.end)))
+
+    def _disjunction(self, spec: QuerySpec) -> None:
+        """'customers in EMEA or with over 500 employees': 'or' between conditions on different columns
+        asks for rows meeting either one. Conditions are joined with AND, so such a question is refused;
+        'in EMEA or APAC' (values of one column) is a list of values and stays."""
+        for k, t in enumerate(self.tokens):
+            if t.lower != "or" or self._semantic_token(k) or self._linked(k):
+                continue
+            spans = [(w.start, w.end, c) for c in spec.conditions for w in c.words]
+            spans += [(x.words.start, x.words.end, x) for x in [*spec.measures, *spec.groups] if x.words is not None]
+            before = max((sp for sp in spans if sp[1] <= t.start), key=lambda sp: sp[1], default=None)
+            after = min((sp for sp in spans if sp[0] >= t.end), key=lambda sp: sp[0], default=None)
+            if before is None or after is None:
+                continue
+            a, b = before[2], after[2]
+            either = not isinstance(a, Condition) or not isinstance(b, Condition) or \
+                (a.table, a.column) != (b.table, b.column) or a.kind != b.kind or a.negated != b.negated
+            if a is not b and either:
+                raise Refusal([t.text], {}, f"'{t.text}' asks for rows meeting either condition, and "
+                              "questions in words only combine conditions that all hold", positions=[k])
 
     def _universal(self) -> None:
         """'customers whose tickets are all closed', 'with all their invoices paid': 'all' over the rows

@@ -494,3 +494,16 @@ def test_until_a_month_is_refused_before_a_month_is_not(campus):
     answer = ask(campus, "invoices issued before March 2026")
     assert answer.kind == "answer", answer.explain()
     assert "2026-03-01" in answer.sql
+
+
+def test_or_between_different_conditions_is_refused_values_of_one_column_are_a_list(campus):
+    assert "or" in refused(campus, "tickets that are urgent or closed").unplaced
+    answer = ask(campus, "tickets that are open or closed")
+    assert answer.kind == "answer", answer.explain()
+    assert rows(campus, answer.sql) == rows(campus, "SELECT ticket_id, subject FROM tickets WHERE status IN ('open', 'closed')")
+
+
+def test_a_listed_table_is_not_answered_with_a_total_of_another(acme):
+    answer = acme.ask("tickets about refunds and billing", llm=False)
+    assert answer.kind == "refusal" and "tickets" in answer.reason, answer.explain()
+    assert acme.ask("tickets about refunds or billing", llm=False).kind == "refusal"
