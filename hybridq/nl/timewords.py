@@ -3,7 +3,8 @@
 "last quarter" is the previous full calendar quarter, "this quarter" the current one so far,
 "past 30 days" the 30 days up to today, "in 2024" that calendar year, "in March" March of the
 current year (or of the previous one when March is still to come), "since March" from the first
-of the latest March, "before 2025" everything earlier.
+of the latest March, "before 2025" everything earlier, "from 1995" the year 1995 and "from 1995 to
+1997" the three years.
 """
 
 from __future__ import annotations
@@ -64,6 +65,40 @@ def _month_start(month: int, today: dt.date, year: int | None) -> dt.date:
     return dt.date(today.year if month <= today.month else today.year - 1, month, 1)
 
 
+UNTIL = ("until", "till", "til")
+
+
+def _after_until(words: list[str], today: dt.date) -> dict[int, int]:
+    """Positions of periods that an 'until' ends ('until 1995', 'from 1995 until 1997'), mapped to
+    where they end: 'until' may or may not take in its last period, so neither is read."""
+    out: dict[int, int] = {}
+    for k, w in enumerate(words):
+        if w in UNTIL:
+            _, _, end = _point(words, k + 1, today)
+            out[k + 1] = end
+            j = k - 1
+            while j > 0 and words[j] != "from" and k - j <= 4:
+                j -= 1
+            if j >= 0 and words[j] == "from":
+                out[j] = k  # the 'from' side of 'from 1995 until 1997'
+    return out
+
+
+def _from(words: list[str], i: int, today: dt.date) -> Window | None:
+    """'from 1995' is the year 1995 ('orders from 1995'); 'from 1995 to 1997' both years and those
+    between; 'from March onward' everything since March."""
+    start, stop, k = _point(words, i + 1, today)
+    if start is None:
+        return None
+    following = words[k] if k < len(words) else ""
+    if following in ("onward", "onwards", "on"):
+        return Window(start, None, i, k + 1)
+    if following in ("to", "through", "thru") and k + 1 < len(words):
+        _, end, k2 = _point(words, k + 1, today)
+        return Window(start, end, i, k2) if end is not None else None
+    return Window(start, stop, i, k)
+
+
 def find_windows(words: list[str], today: dt.date) -> list[Window]:
     """Time windows in a list of lower-case words (numbers as written)."""
     out: list[Window] = []
@@ -73,9 +108,13 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
     def at(k: int) -> str:
         return words[k] if 0 <= k < n else ""
 
+    unread = _after_until(words, today)
     while i < n:
         w = at(i)
         found: Window | None = None
+        if i in unread:
+            i = max(unread[i], i + 1)  # left for the question to be refused, not read as 'in 1995'
+            continue
         # last/past/previous N units ; last/this/previous unit
         if w in ("last", "past", "previous", "prior", "trailing") and at(i + 1).replace(",", "").isdigit() and at(i + 2) in UNITS:
             count, unit = int(at(i + 1)), UNITS[at(i + 2)]
@@ -95,10 +134,12 @@ def find_windows(words: list[str], today: dt.date) -> list[Window]:
             found = Window(today, today + dt.timedelta(days=1), i, i + 1)
         elif w == "yesterday":
             found = Window(today - dt.timedelta(days=1), today, i, i + 1)
-        elif w in ("since", "after", "from") and (_year(at(i + 1)) or at(i + 1) in MONTHS):
+        elif w == "from" and (_year(at(i + 1)) or at(i + 1) in MONTHS):
+            found = _from(words, i, today)
+        elif w in ("since", "after") and (_year(at(i + 1)) or at(i + 1) in MONTHS):
             start, stop, k = _point(words, i + 1, today)
             if start is not None:
-                found = Window(start if w in ("since", "from") else stop, None, i, k)
+                found = Window(start if w == "since" else stop, None, i, k)
         elif w in ("before", "prior") and (_year(at(i + 1)) or at(i + 1) in MONTHS):
             start, _, k = _point(words, i + 1, today)
             if start is not None:

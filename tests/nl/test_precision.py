@@ -439,6 +439,10 @@ def test_a_possessive_matches_the_name_that_holds_it():
     ("signups in H2 2025", "2025-07-01", "2026-01-01"),
     ("tickets in the second quarter of 2025", "2025-04-01", "2025-07-01"),
     ("orders in March 2025", "2025-03-01", "2025-04-01"),
+    ("orders from 1995", "1995-01-01", "1996-01-01"),
+    ("orders from 1995 to 1996", "1995-01-01", "1997-01-01"),
+    ("orders from March 1995 onward", "1995-03-01", None),
+    ("orders since 1995", "1995-01-01", None),
 ])
 def test_time_windows_of_halves_quarters_and_months(words, start, end):
     import datetime as dt
@@ -446,7 +450,16 @@ def test_time_windows_of_halves_quarters_and_months(words, start, end):
     from hybridq.nl.timewords import find_windows
 
     [window] = find_windows(words.lower().split(), dt.date(2026, 6, 30))
-    assert (window.start.isoformat(), window.end.isoformat()) == (start, end)
+    assert (window.start.isoformat(), window.end and window.end.isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize("words", ["orders until 1995", "orders from 1995 until 1997"])
+def test_until_is_no_window(words):
+    import datetime as dt
+
+    from hybridq.nl.timewords import find_windows
+
+    assert find_windows(words.split(), dt.date(2026, 6, 30)) == []
 
 
 def test_the_start_of_a_name_names_its_row_when_no_other_name_starts_so(campus):
