@@ -71,9 +71,16 @@ def untraced_parts(sql: str, linked: Linked, lexicon: Lexicon) -> list[str]:
 
 
 def _bridges(table: str, named: set[str], graph) -> bool:
-    """A table that joins two named ones (a link table of a many-to-many relationship)."""
-    return len(graph.edges.get(table, set()) & named) >= 2
+    """A table on a shortest join path between two named ones (the link tables of a many-to-many
+    relationship, or a chain of them)."""
+    for a in named:
+        for b in named:
+            whole, first, second = graph.distance(a, b), graph.distance(a, table), graph.distance(table, b)
+            if a != b and None not in (whole, first, second) and first + second == whole:
+                return True
+    return False
 
 
 def _year_said(number: float, question: str) -> bool:
-    return number.is_integer() and re.search(rf"\b{int(number)}\b", question) is not None
+    """The year, or the year after it (the exclusive end of 'in 2020': YEAR(d) < 2021)."""
+    return number.is_integer() and any(re.search(rf"\b{year}\b", question) for year in (int(number), int(number) - 1))
