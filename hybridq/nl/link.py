@@ -203,6 +203,13 @@ LIGHT = 0.35  # a common word ('total', 'am') a phrase covers: placed by the que
 COVERS = 4
 
 
+def _light_weight(link: Link, t: int, averages: set[int]) -> float:
+    """What a shape word inside a phrase adds to reading the words as that phrase. 'average' at the
+    start of one ('average rating' naming a column) could as well ask for the average of the rest
+    ('average rating of businesses in Los Angeles'), so both readings weigh the same."""
+    return 0.0 if t == link.start and link.length > 1 and t in averages else LIGHT
+
+
 def one_name(link: Link, rest: list[Link]) -> bool:
     """Two values of one table written side by side ('Jane' 'Doe' as first and last name) read as one
     name: the split costs no extra link, so it competes with one column holding the whole phrase."""
@@ -213,7 +220,8 @@ def one_name(link: Link, rest: list[Link]) -> bool:
     return any(t == u and c != d for t, c in tables for u, d in after)
 
 
-def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS) -> list[tuple[float, list[Link]]]:
+def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS,
+                averages: set[int] = frozenset()) -> list[tuple[float, list[Link]]]:
     """The k best ways to read the words as non-overlapping catalog phrases: by the content words
     they cover (words in `light`, such as 'total' or 'am', count for little), then by using fewer,
     longer phrases. Each is a reading to try: the best may leave a word unusable that another places."""
@@ -225,7 +233,7 @@ def best_covers(links: list[Link], n: int, light: set[int], k: int = COVERS) -> 
     for i in range(n - 1, -1, -1):
         options = list(best[i + 1])
         for link in by_start.get(i, []):
-            covered = sum(LIGHT if t in light else 1 for t in range(link.start, link.end))
+            covered = sum(_light_weight(link, t, averages) if t in light else 1 for t in range(link.start, link.end))
             gain = covered * link.score
             options += [(value + gain - (0.0 if one_name(link, rest) else LINK_COST), [link] + rest)
                         for value, rest in best[link.end]]

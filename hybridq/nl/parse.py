@@ -233,7 +233,8 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     vocabulary = {k for lk in found for k in range(lk.start, lk.end) if any(e.kind in ("adjective", "verb")
                                                                               for e in lk.elements)}
     light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None and k not in vocabulary}
-    covers = best_covers(found, len(tokens), light)
+    averages = {k for k, t in enumerate(tokens) if t.lower in ("average", "avg", "mean")}
+    covers = best_covers(found, len(tokens), light, averages=averages)
     return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
 
 
@@ -315,6 +316,7 @@ class Parser:
         self._all_rows()
         spec = self._understand()
         self._disjunction(spec)
+        self._windows_meet(spec)
         self._subject_answered(spec)
         self._row_grain(spec)
         self._present_words(spec)
@@ -1925,6 +1927,21 @@ class Parser:
         return self.lower[k] in ("log", "logs", "logged", "logging") and \
             self.lower[k + 1:k + 2] in (["in"], ["into"], ["on"], ["out"]) and \
             not any(w.first == k + 1 for w in self.windows)
+
+    def _windows_meet(self, spec: QuerySpec) -> None:
+        """'users who wrote reviews in 2021 and 2022': two periods of the same date cannot both hold for
+        one row; the question means either period, or rows of each, and the words do not say which."""
+        windows = [c for c in spec.conditions if c.kind == "time" and not c.negated]
+        for i, a in enumerate(windows):
+            for b in windows[i + 1:]:
+                if (a.table, a.column) != (b.table, b.column):
+                    continue
+                starts = [d for d in (a.values[0], b.values[0]) if d is not None]
+                ends = [d for d in (a.values[1], b.values[1]) if d is not None]
+                if starts and ends and max(starts) >= min(ends):
+                    said = [w.text for c in (a, b) for w in c.words]
+                    raise Refusal(said, {}, f"{' and '.join(repr(w) for w in said)} cannot both hold for one "
+                                  f"{a.table} row: ask for each period, or for either one, in its own question")
 
     def _subject_answered(self, spec: QuerySpec) -> None:
         """'tickets about refunds and billing' asks for tickets: a reading that answers with a total of

@@ -64,7 +64,8 @@ tables:
   shops:
     source: shops
     primary_key: shop_id
-    columns: {shop_id: INTEGER, name: VARCHAR, city: VARCHAR, state: VARCHAR, rating: DOUBLE}
+    columns: {shop_id: INTEGER, name: VARCHAR, city: VARCHAR, state: VARCHAR,
+              rating: {type: DOUBLE, synonyms: [average rating]}}
   checkins:
     source: checkins
     synonyms: [check-ins]
@@ -520,3 +521,15 @@ def test_a_listed_table_is_not_answered_with_a_total_of_another(acme):
     answer = acme.ask("tickets about refunds and billing", llm=False)
     assert answer.kind == "refusal" and "tickets" in answer.reason, answer.explain()
     assert acme.ask("tickets about refunds or billing", llm=False).kind == "refusal"
+
+
+def test_average_at_the_start_of_a_column_name_may_also_ask_for_an_average(campus):
+    # 'average rating' names the shops' rating column, and 'average' may as well ask for the mean of it
+    answer = ask(campus, "average rating of shops in TX or MA")
+    assert answer.kind == "clarification", answer.explain()
+    assert any("AVG(shops.rating)" in o.sql for o in answer.options)
+    assert any("AVG" not in o.sql and "shops.rating" in o.sql for o in answer.options)
+
+
+def test_two_periods_of_one_date_cannot_both_hold(campus):
+    assert "2025" in " ".join(refused(campus, "tickets filed in 2025 and 2026").unplaced)
