@@ -1315,8 +1315,10 @@ class Parser:
             if money and (kind == "money" or said):
                 words = self.note(said[0], said[0] + 1, f"sum of {spec.entity}.{money}") if said else None
                 return Measure("sum", spec.entity, money, words=words, alias=f"total_{money}")
-            if kind == "sum":
-                return Measure("count", spec.entity, words=spec.entity_words, alias="count")
+            if kind == "sum":  # "total check-ins": the rows, or what a column of them tallies
+                counted = next((lk for lk in self.links if lk.kinds() == {"table"}
+                                and lk.elements[0].table == spec.entity), None)
+                return self._count_of_rows(spec, counted)
         word = {"money": "how much", "avg": "average"}.get(kind, kind)
         raise Refusal([word], {}, f"'{word}' of what? no number column is named after it")
 

@@ -320,6 +320,9 @@ def test_most_of_a_table_of_tallies_is_a_count_or_a_total(campus):
     assert len(by_total) == 1 and campus.sql(by_total[0].sql).rows[0][0] == "Monday"
     by_rows = [o for o in answer.options if "COUNT(" in o.sql.upper()]
     assert len(by_rows) == 1 and campus.sql(by_rows[0].sql).rows[0][0] == "Tuesday"
+    total = ask(campus, "total check-ins on Tuesday")  # 'total' too: 2 rows or 7 check-ins
+    assert total.kind == "clarification", total.explain()
+    assert sorted(campus.sql(o.sql).rows[0][0] for o in total.options) == [2, 7]
 
 
 # -- which rows the words mean ----------------------------------------------------------------------
