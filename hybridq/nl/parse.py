@@ -1712,8 +1712,9 @@ class Parser:
             return Ranking("measure", desc, n or self._unsaid_limit())
         for link in self.links:
             if link.start > at and not any(k in self.used for k in range(link.start, link.end)):
-                columns = [e for e in link.elements if e.kind == "column" and
-                           (self.lex.numeric(e.table, e.column) or self.lex.temporal(e.table, e.column))]
+                # a key is a number that names rows: 'the most cited paper' is not ranked by cite.cited
+                columns = [e for e in link.elements if e.kind == "column" and not self._is_key(e.table, e.column)
+                           and (self.lex.numeric(e.table, e.column) or self.lex.temporal(e.table, e.column))]
                 if columns:
                     c = self._choose_column(columns, spec)
                     if c.table != spec.entity and not self.graph.up_reachable(spec.entity, c.table) and \

@@ -536,3 +536,8 @@ def test_average_at_the_start_of_a_column_name_may_also_ask_for_an_average(campu
 
 def test_two_periods_of_one_date_cannot_both_hold(campus):
     assert "2025" in " ".join(refused(campus, "tickets filed in 2025 and 2026").unplaced)
+
+
+def test_a_key_is_never_what_rows_are_ranked_by(campus):
+    answer = ask(campus, "the paper with the highest topic id")
+    assert "ORDER BY papers.topic_id" not in " ".join((answer.sql or "").split()), answer.explain()
