@@ -1192,6 +1192,8 @@ class Parser:
             if columns:
                 c = self._choose_column(columns, spec)
                 return "column", c.table, c.column, None, (after.start, after.end)
+            if after.start == end and any(e.kind == "column" for e in after.elements):
+                return None  # 'more than 3 credits' with credits stored as text: no other number is meant
         k = i - 1
         while k >= 0 and self.lower[k] in SUBJECT_GAP:
             k -= 1

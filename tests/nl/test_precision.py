@@ -51,7 +51,7 @@ tables:
   courses:
     source: courses
     primary_key: course_id
-    columns: {course_id: INTEGER, name: VARCHAR, instructor_id: INTEGER}
+    columns: {course_id: INTEGER, name: VARCHAR, instructor_id: INTEGER, credits: VARCHAR, seats: INTEGER}
   records:
     source: records
     primary_key: record_id
@@ -163,9 +163,9 @@ FILES = {
         1,Jane Doe
         2,Ken Ito
         """,
-    "courses.csv": """course_id,name,instructor_id
-        1,Calculus,2
-        2,Physics,1
+    "courses.csv": """course_id,name,instructor_id,credits,seats
+        1,Calculus,2,4,30
+        2,Physics,1,3,20
         """,
     "records.csv": """record_id,student_id,course_id,grade
         1,1,1,A
@@ -541,3 +541,8 @@ def test_two_periods_of_one_date_cannot_both_hold(campus):
 def test_a_key_is_never_what_rows_are_ranked_by(campus):
     answer = ask(campus, "the paper with the highest topic id")
     assert "ORDER BY papers.topic_id" not in " ".join((answer.sql or "").split()), answer.explain()
+
+
+def test_a_number_before_a_column_that_holds_text_compares_nothing_else(campus):
+    # credits are stored as text: 'more than 3 credits' must not compare seats instead
+    assert "3" in refused(campus, "courses with more than 3 credits").unplaced
