@@ -1879,6 +1879,10 @@ class Parser:
             if self.lex.temporal(c.table, c.column) and not self._asks_to_show(link.start):
                 self.note(link.start, link.end, f"({c.table}.{c.column})")
                 continue
+            compared = any((x.table, x.column) == (c.table, c.column) for x in spec.conditions)
+            if link.start >= 2 and self.lower[link.start - 1] in ("a", "an", "any", "no") and not compared and \
+                    self.lower[link.start - 2] in ("with", "without", "having", "have", "has"):
+                continue  # 'flights with a stop' asks for rows that have one, not to show the count of stops
             if spec.measures and (not self._asks_to_show(link.start) or (spec.groups and self.lex.numeric(c.table, c.column))):
                 continue  # left unplaced: an aggregate cannot show a column it does not group by, and a
                 # number shown beside a count per group would split the groups by it

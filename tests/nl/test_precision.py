@@ -546,3 +546,9 @@ def test_a_key_is_never_what_rows_are_ranked_by(campus):
 def test_a_number_before_a_column_that_holds_text_compares_nothing_else(campus):
     # credits are stored as text: 'more than 3 credits' must not compare seats instead
     assert "3" in refused(campus, "courses with more than 3 credits").unplaced
+
+
+def test_with_a_number_column_asks_for_rows_that_have_one_not_to_show_it(campus):
+    assert "seat" in " ".join(refused(campus, "courses with a seat").unplaced)
+    answer = ask(campus, "courses and their seats")
+    assert answer.kind == "answer" and "courses.seats" in answer.sql, answer.explain()
