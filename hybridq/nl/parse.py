@@ -1365,6 +1365,21 @@ class Parser:
 
         return is_text_type(self.catalog.tables[table].columns[column].type)
 
+    def _sums_money(self, sql: str) -> bool:
+        """Whether a metric adds up a money column (not a count, a ratio or a score)."""
+        try:
+            tree = sqlglot.parse_one(sql, dialect="duckdb")
+        except sqlglot.errors.ParseError:
+            return False
+        for total in tree.find_all(exp.Sum):
+            for column in total.find_all(exp.Column):
+                table = column.table or next((t for t, spec in self.catalog.tables.items()
+                                              if column.name in spec.columns), None)
+                if table in self.catalog.tables and column.name in self.catalog.tables[table].columns and \
+                        self._is_money(table, column.name):
+                    return True
+        return False
+
     def _is_money(self, table: str, column: str) -> bool:
         return (self.catalog.tables[table].columns[column].unit or "").upper() in ("USD", "EUR", "GBP", "$")
 
@@ -1796,12 +1811,36 @@ class Parser:
             preferred = None
         else:
             return None
-        if not candidates:
+        # 'the biggest customers' may as well mean by a money metric of theirs (ARR) as by headcount
+        # ... unless the rows hold money of their own ('the largest order': its total price)
+        own_money = any(self._is_money(table, c) for c in columns)
+        metrics = self._money_metrics_of(table) if kind == "size" and not own_money else []
+        if not candidates and not metrics:
             return None
         # the catalog's time column is what "newest" means; other columns are readings to ask about
-        column = self.choose(f"what '{word}' ranks {table} by", [
-            Option(c, 1.0 if c == preferred else 0.9 if preferred else 1.0, f"{table}.{c}") for c in candidates])
-        return Ranking("column", desc, n or self._unsaid_limit(), table, column)
+        options = [Option(("column", c), 1.0 if c == preferred else 0.9 if preferred else 1.0, f"{table}.{c}")
+                   for c in candidates]
+        options += [Option(("metric", m), 1.0, f"metric '{self.catalog.glossary[m].term}'") for m in metrics]
+        what, chosen = self.choose(f"what '{word}' ranks {table} by", options)
+        if what == "metric":
+            term = self.catalog.glossary[chosen]
+            spec.measures.append(Measure("metric", self.graph.term_tables(chosen)[0], term=chosen, alias=_alias(term.term)))
+            if not spec.groups:
+                spec.groups.append(Group(table, words=spec.entity_words))
+            return Ranking("measure", desc, n or self._unsaid_limit())
+        return Ranking("column", desc, n or self._unsaid_limit(), table, chosen)
+
+    def _money_metrics_of(self, table: str) -> list[int]:
+        """Glossary metrics of money over rows of other tables that belong to `table` (ARR over a
+        customer's subscriptions)."""
+        out = []
+        for i, term in enumerate(self.catalog.glossary):
+            if term.kind != "metric" or not term.sql or not self._sums_money(term.sql):
+                continue
+            tables = self.graph.term_tables(i)
+            if tables and all(t != table and self.graph.up_reachable(t, table) for t in tables):
+                out.append(i)
+        return out
 
     def _group_named_before(self, spec: QuerySpec, at: int) -> None:
         """'which region has the most customers': the column named before the superlative groups;

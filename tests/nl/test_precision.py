@@ -552,3 +552,14 @@ def test_with_a_number_column_asks_for_rows_that_have_one_not_to_show_it(campus)
     assert "seat" in " ".join(refused(campus, "courses with a seat").unplaced)
     answer = ask(campus, "courses and their seats")
     assert answer.kind == "answer" and "courses.seats" in answer.sql, answer.explain()
+
+
+def test_the_biggest_rows_without_money_of_their_own_may_be_by_a_money_metric(acme):
+    answer = acme.ask("who are our 5 biggest customers?", llm=False)
+    assert answer.kind == "clarification", answer.explain()
+    shown = " ".join(o.sql for o in answer.options)
+    assert "customers.employees" in shown and "AS arr" in shown
+    for option in answer.options:
+        assert len(acme.sql(option.sql).rows) == 5  # every reading runs
+    largest = acme.ask("the largest invoice", llm=False)  # an invoice's own amount, no metric per invoice
+    assert largest.kind == "answer" and "ORDER BY invoices.amount DESC" in " ".join(largest.sql.split())
