@@ -317,6 +317,7 @@ class Parser:
         spec = self._understand()
         self._disjunction(spec)
         self._windows_meet(spec)
+        self._metric_scope(spec)
         self._subject_answered(spec)
         self._row_grain(spec)
         self._present_words(spec)
@@ -1991,6 +1992,23 @@ class Parser:
                     raise Refusal(said, {}, f"{' and '.join(repr(w) for w in said)} cannot both hold for one "
                                   f"{a.table} row: ask for each period, or for either one, in its own question")
 
+    def _metric_scope(self, spec: QuerySpec) -> None:
+        """'MRR in paused subscriptions': MRR counts active subscriptions only, so rows the question keeps
+        to other values of that column have none by definition; the answer 0 would mislead."""
+        for measure in spec.measures:
+            if measure.kind != "metric" or measure.term is None:
+                continue
+            scope = _case_scope(self.catalog.glossary[measure.term].sql or "")
+            for c in spec.conditions + measure.filters:
+                if c.kind != "value" or c.negated or c.column is None:
+                    continue
+                kept = scope.get((c.table.lower(), c.column.lower()))
+                if kept is not None and not {str(v).lower() for v in c.values} & kept:
+                    term = self.catalog.glossary[measure.term].term
+                    said = [w.text for w in c.words] or [str(v) for v in c.values]
+                    raise Refusal(said, {}, f"{term} counts only {c.table} whose {c.column} is "
+                                  f"{' or '.join(repr(v) for v in sorted(kept))}, so for {', '.join(said)} it is 0 by definition")
+
     def _subject_answered(self, spec: QuerySpec) -> None:
         """'tickets about refunds and billing' asks for tickets: a reading that answers with a total of
         another table, the tickets only filtering it, answers a different question."""
@@ -2224,6 +2242,31 @@ def exp_true():
     from sqlglot import exp
 
     return exp.true()
+
+
+def _case_scope(sql: str) -> dict[tuple[str, str], set[str]]:
+    """The values a metric's CASE keeps per column: SUM(CASE WHEN s.status = 'active' THEN ...) keeps
+    {'active'} of subscriptions.status (a column is qualified by its table in glossary SQL)."""
+    try:
+        tree = sqlglot.parse_one(sql, dialect="duckdb")
+    except sqlglot.errors.ParseError:
+        return {}
+    out: dict[tuple[str, str], set[str]] = {}
+    for case in tree.find_all(exp.Case):
+        ifs = case.args.get("ifs") or []
+        if len(ifs) != 1:
+            continue
+        test = ifs[0].this
+        if isinstance(test, exp.EQ) and isinstance(test.this, exp.Column) and isinstance(test.expression, exp.Literal):
+            column, values = test.this, [test.expression]
+        elif isinstance(test, exp.In) and isinstance(test.this, exp.Column) and \
+                all(isinstance(v, exp.Literal) for v in test.expressions):
+            column, values = test.this, test.expressions
+        else:
+            continue
+        if column.table:
+            out[(column.table.lower(), column.name.lower())] = {str(v.this).lower() for v in values}
+    return out
 
 
 def _alias(text: str) -> str:

@@ -563,3 +563,12 @@ def test_the_biggest_rows_without_money_of_their_own_may_be_by_a_money_metric(ac
         assert len(acme.sql(option.sql).rows) == 5  # every reading runs
     largest = acme.ask("the largest invoice", llm=False)  # an invoice's own amount, no metric per invoice
     assert largest.kind == "answer" and "ORDER BY invoices.amount DESC" in " ".join(largest.sql.split())
+
+
+def test_a_metric_is_not_asked_of_rows_its_definition_leaves_out(acme):
+    # MRR sums active subscriptions only: for paused ones it is 0 by definition, never the answer
+    answer = acme.ask("MRR of paused subscriptions", llm=False)
+    assert "THEN subscriptions.mrr ELSE 0" not in (answer.sql or ""), answer.explain()
+    from hybridq.nl.parse import _case_scope
+    assert _case_scope("SUM(CASE WHEN s.status IN ('open', 'Overdue') THEN s.amount ELSE 0 END)") == {
+        ("s", "status"): {"open", "overdue"}}
