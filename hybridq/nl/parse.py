@@ -318,6 +318,7 @@ class Parser:
         self._disjunction(spec)
         self._windows_meet(spec)
         self._metric_scope(spec)
+        self._some_or_none(spec)
         self._subject_answered(spec)
         self._row_grain(spec)
         self._present_words(spec)
@@ -1991,6 +1992,17 @@ class Parser:
                     said = [w.text for c in (a, b) for w in c.words]
                     raise Refusal(said, {}, f"{' and '.join(repr(w) for w in said)} cannot both hold for one "
                                   f"{a.table} row: ask for each period, or for either one, in its own question")
+
+    def _some_or_none(self, spec: QuerySpec) -> None:
+        """'customers with tickets that are not urgent': some ticket that is not urgent, or no urgent
+        ticket at all? Both are common readings and their answers differ, so neither is guessed."""
+        having = {c.table for c in spec.conditions if c.kind == "exists" and not c.negated}
+        for c in spec.conditions:
+            if c.negated and c.kind in ("value", "term", "compare", "time", "semantic") and c.table in having \
+                    and c.table != spec.root:
+                said = [w.text for w in c.words]
+                raise Refusal(said, {}, f"{' '.join(said)}: some {c.table} row that is not, or no {c.table} row that "
+                              f"is? Say 'with no ...' for the second")
 
     def _metric_scope(self, spec: QuerySpec) -> None:
         """'MRR in paused subscriptions': MRR counts active subscriptions only, so rows the question keeps

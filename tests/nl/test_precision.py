@@ -572,3 +572,9 @@ def test_a_metric_is_not_asked_of_rows_its_definition_leaves_out(acme):
     from hybridq.nl.parse import _case_scope
     assert _case_scope("SUM(CASE WHEN s.status IN ('open', 'Overdue') THEN s.amount ELSE 0 END)") == {
         ("s", "status"): {"open", "overdue"}}
+
+
+def test_with_rows_that_are_not_is_some_or_none_and_is_not_guessed(campus):
+    refused(campus, "shops with tickets that are not urgent")
+    answer = ask(campus, "shops with no urgent tickets")
+    assert answer.kind == "answer" and "NOT EXISTS" in answer.sql, answer.explain()
