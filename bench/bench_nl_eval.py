@@ -7,10 +7,10 @@
 
 Sets: `defog` (165 public questions over six databases, gold PostgreSQL SQL run in DuckDB, see
 tests/nl/defog/), `defog-unanswerable` (90 questions those databases cannot answer: each must be
-refused), `defog-extra` and `defog-third` (tests/nl/questions_defog_extra.yaml and
-questions_defog_third.yaml: more questions over the same databases), `acme-external` and `acme-second`
-(tests/nl/questions_acme_external.yaml and questions_acme_second.yaml), each of these four written by an
-author other than the parser's, and the regression sets `acme` and `tpch` (tests/nl). Each set is split
+refused), `defog-extra`, `defog-third` and `defog-fourth` (tests/nl/questions_defog_extra.yaml,
+questions_defog_third.yaml and questions_defog_fourth.yaml: more questions over the same databases),
+`acme-external` and `acme-second` (tests/nl/questions_acme_external.yaml and questions_acme_second.yaml),
+each of these five written by an author other than the parser's, and the regression sets `acme` and `tpch` (tests/nl). Each set is split
 by a fixed hash into a tuning half and a held-out half (the regression sets are not split). Scoring
 rules: tests/nl/evaluate.py.
 
@@ -49,11 +49,12 @@ from common import command_line, load_average, machine, percentile, today  # noq
 from evaluate import (HELDOUT, INVALID, TUNING, UNSPLIT, VERDICTS, Entry, GoldBook, Outcome,  # noqa: E402
                       cli_asker, load_questions, score, score_on_sessions, session_golds)
 
-SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "acme-external", "acme-second", "acme", "tpch")
+SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth", "acme-external", "acme-second", "acme", "tpch")
 EXTERNAL = {"acme-external": ROOT / "tests" / "nl" / "questions_acme_external.yaml",
             "acme-second": ROOT / "tests" / "nl" / "questions_acme_second.yaml",
             "defog-extra": ROOT / "tests" / "nl" / "questions_defog_extra.yaml",
-            "defog-third": ROOT / "tests" / "nl" / "questions_defog_third.yaml"}
+            "defog-third": ROOT / "tests" / "nl" / "questions_defog_third.yaml",
+            "defog-fourth": ROOT / "tests" / "nl" / "questions_defog_fourth.yaml"}
 
 
 # -- stores ------------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ def open_sessions(world: World, embedder) -> None:
 def defog_world(root: Path, catalogs_dir: Path, embedder) -> World:
     from defog.stores import build_project, duck_golds
 
-    world = World("defog", ("defog", "defog-unanswerable", "defog-extra", "defog-third"))
+    world = World("defog", ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth"))
     t0 = time.perf_counter()
     world.catalogs = dict(build_project(root / "defog", catalogs_dir))
     open_sessions(world, embedder)
@@ -304,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = {"defog": lambda: defog_world(root, args.catalogs, embedder),
                 "acme": lambda: acme_world(root, embedder), "tpch": lambda: tpch_world(root, embedder)}
     families = {"defog": "defog", "defog-unanswerable": "defog", "defog-extra": "defog", "defog-third": "defog",
-                "acme-external": "acme", "acme-second": "acme", "acme": "acme", "tpch": "tpch"}
+                "defog-fourth": "defog", "acme-external": "acme", "acme-second": "acme", "acme": "acme", "tpch": "tpch"}
     print(f"# {command_line()}\n# {today()}, {machine()}; load average {load_average()}; "
           f"{'hybridq ask processes' if args.cli else 'in-process ask()'}; defog catalogs {shown_path(args.catalogs)}")
     all_figures, all_outcomes, notes = [], [], []

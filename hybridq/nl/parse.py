@@ -319,6 +319,7 @@ class Parser:
         self._windows_meet(spec)
         self._metric_scope(spec)
         self._some_or_none(spec)
+        self._ids_for_names(spec)
         self._subject_answered(spec)
         self._row_grain(spec)
         self._present_words(spec)
@@ -1993,6 +1994,22 @@ class Parser:
                     raise Refusal(said, {}, f"{' and '.join(repr(w) for w in said)} cannot both hold for one "
                                   f"{a.table} row: ask for each period, or for either one, in its own question")
 
+    def _ids_for_names(self, spec: QuerySpec) -> None:
+        """'the most cited paper' read as groups of cite.cited would answer with publication ids: a
+        group on a foreign key stands for the rows it refers to, which have names of their own."""
+        for g in spec.groups:
+            if g.column is None or g.words is None:
+                continue
+            target = next((r.to for r in self.catalog.relationships if r.from_ == f"{g.table}.{g.column}"), None)
+            if target is None or not self.lex.numeric(g.table, g.column):
+                continue  # a code people read ('JFK') names the row as well as its name does
+            table, key = target.split(".", 1)
+            said = g.words.text.lower().split()
+            if table in self.catalog.tables and self.catalog.tables[table].label() != key and \
+                    not {"id", "ids", "key", "keys", "code", "codes", "number", "numbers"} & set(said):
+                raise Refusal([g.words.text], {}, f"'{g.words.text}' ({g.table}.{g.column}) holds {table} ids: the "
+                              f"answer would show ids, not the {table} rows they refer to")
+
     def _some_or_none(self, spec: QuerySpec) -> None:
         """'customers with tickets that are not urgent': some ticket that is not urgent, or no urgent
         ticket at all? Both are common readings and their answers differ, so neither is guessed."""
@@ -2023,14 +2040,23 @@ class Parser:
 
     def _subject_answered(self, spec: QuerySpec) -> None:
         """'tickets about refunds and billing' asks for tickets: a reading that answers with a total of
-        another table, the tickets only filtering it, answers a different question."""
-        if not spec.measures or spec.groups:
-            return
+        another table, the tickets only filtering it, answers a different question. 'What electives are
+        in the Computer Science program?' asks for electives, not for programs."""
         first = next((lk for lk in self.links if not all(
             self.lower[j] in FUNCTION_WORDS for j in range(lk.start, lk.end))), None)
         if first is None or any(self.lower[j] not in FUNCTION_WORDS for j in range(first.start)):
             return
         e = first.elements[0]
+        then = self.link_at(first.end)
+        modifies_root = then is not None and spec.root in {t for x in then.elements for t in self.graph.tables_of(x)}
+        if not spec.measures and not spec.groups and e.kind in ("value", "term") and not modifies_root \
+                and spec.root not in self.graph.tables_of(e) and first.start not in self.descriptors:
+            # 'Growth customers' is customers on the Growth plan; 'electives are in ...' asks for electives
+            words = self.words(first.start, first.end).text
+            raise Refusal([words], {}, f"the question asks for '{words}', and this reading would list "
+                          f"{spec.root} instead", positions=list(range(first.start, first.end)))
+        if not spec.measures or spec.groups:
+            return
         if e.kind != "table" or first.start in self.descriptors:
             return
         if all(m.table != e.table for m in spec.measures) and not any(

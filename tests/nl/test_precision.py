@@ -55,7 +55,7 @@ tables:
   records:
     source: records
     primary_key: record_id
-    columns: {record_id: INTEGER, student_id: INTEGER, course_id: INTEGER,
+    columns: {record_id: INTEGER, student_id: INTEGER, course_id: {type: INTEGER, synonyms: [taken course]},
               grade: {type: VARCHAR, values: [A, B, C]}}
   venues:
     source: venues
@@ -578,3 +578,16 @@ def test_with_rows_that_are_not_is_some_or_none_and_is_not_guessed(campus):
     refused(campus, "shops with tickets that are not urgent")
     answer = ask(campus, "shops with no urgent tickets")
     assert answer.kind == "answer" and "NOT EXISTS" in answer.sql, answer.explain()
+
+
+def test_a_group_on_a_numeric_foreign_key_would_show_ids_and_is_refused(campus):
+    assert "taken course" in refused(campus, "how many records per taken course").unplaced
+    answer = ask(campus, "how many records per course id")  # ids asked for by name
+    assert answer.kind == "answer", answer.explain()
+
+
+def test_a_question_asking_for_values_of_another_table_is_not_answered_with_rows_of_this_one(campus):
+    # 'electives are in the CS program': the electives are asked for, not the program
+    assert "urgent" in refused(campus, "What urgent ones are in the Joe's Pizza shop?").unplaced
+    answer = ask(campus, "which urgent tickets are from Joe's Pizza")  # 'urgent' modifies the tickets asked for
+    assert answer.kind == "answer", answer.explain()
