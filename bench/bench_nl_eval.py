@@ -9,8 +9,9 @@ Sets: `defog` (165 public questions over six databases, gold PostgreSQL SQL run 
 tests/nl/defog/), `defog-unanswerable` (90 questions those databases cannot answer: each must be
 refused), `defog-extra`, `defog-third` and `defog-fourth` (tests/nl/questions_defog_extra.yaml,
 questions_defog_third.yaml and questions_defog_fourth.yaml: more questions over the same databases),
-`acme-external` and `acme-second` (tests/nl/questions_acme_external.yaml and questions_acme_second.yaml),
-each of these five written by an author other than the parser's, and the regression sets `acme` and `tpch` (tests/nl). Each set is split
+`acme-external`, `acme-second` and `acme-fourth` (tests/nl/questions_acme_external.yaml,
+questions_acme_second.yaml and questions_acme_fourth.yaml), each of these six written by an author other
+than the parser's, and the regression sets `acme` and `tpch` (tests/nl). Each set is split
 by a fixed hash into a tuning half and a held-out half (the regression sets are not split). Scoring
 rules: tests/nl/evaluate.py.
 
@@ -49,9 +50,11 @@ from common import command_line, load_average, machine, percentile, today  # noq
 from evaluate import (HELDOUT, INVALID, TUNING, UNSPLIT, VERDICTS, Entry, GoldBook, Outcome,  # noqa: E402
                       cli_asker, load_questions, score, score_on_sessions, session_golds)
 
-SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth", "acme-external", "acme-second", "acme", "tpch")
+SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth", "acme-external", "acme-second",
+        "acme-fourth", "acme", "tpch")
 EXTERNAL = {"acme-external": ROOT / "tests" / "nl" / "questions_acme_external.yaml",
             "acme-second": ROOT / "tests" / "nl" / "questions_acme_second.yaml",
+            "acme-fourth": ROOT / "tests" / "nl" / "questions_acme_fourth.yaml",
             "defog-extra": ROOT / "tests" / "nl" / "questions_defog_extra.yaml",
             "defog-third": ROOT / "tests" / "nl" / "questions_defog_third.yaml",
             "defog-fourth": ROOT / "tests" / "nl" / "questions_defog_fourth.yaml"}
@@ -119,7 +122,7 @@ def acme_world(root: Path, embedder) -> World:
 
     t0 = time.perf_counter()
     catalog = make_acme(root / "acme", scale=0.05)
-    world = single_store_world("acme", ("acme-external", "acme-second", "acme"), catalog, embedder)
+    world = single_store_world("acme", ("acme-external", "acme-second", "acme-fourth", "acme"), catalog, embedder)
     world.build_s = time.perf_counter() - t0
     return world
 
@@ -305,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     builders = {"defog": lambda: defog_world(root, args.catalogs, embedder),
                 "acme": lambda: acme_world(root, embedder), "tpch": lambda: tpch_world(root, embedder)}
     families = {"defog": "defog", "defog-unanswerable": "defog", "defog-extra": "defog", "defog-third": "defog",
-                "defog-fourth": "defog", "acme-external": "acme", "acme-second": "acme", "acme": "acme", "tpch": "tpch"}
+                "defog-fourth": "defog", "acme-external": "acme", "acme-second": "acme", "acme-fourth": "acme", "acme": "acme", "tpch": "tpch"}
     print(f"# {command_line()}\n# {today()}, {machine()}; load average {load_average()}; "
           f"{'hybridq ask processes' if args.cli else 'in-process ask()'}; defog catalogs {shown_path(args.catalogs)}")
     all_figures, all_outcomes, notes = [], [], []

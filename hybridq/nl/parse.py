@@ -1590,6 +1590,18 @@ class Parser:
         while k >= 0 and self.lower[k] in ("was", "were", "is", "are", "been", "be", "have", "has", "had", "got"):
             k -= 1
         link = next((lk for lk in self.links if lk.end == k + 1), None)
+        state = link is not None and (link.elements[0].kind == "value" or (
+            link.elements[0].kind == "term" and self.catalog.glossary[link.elements[0].term].kind == "filter"))
+        if state and self.lower[link.end - 1].endswith("ed"):
+            # 'subscriptions cancelled in 2025': a state the rows are in, and the date it happened on
+            # is the date the catalog gives that verb; without one, no date is guessed
+            verb = next((x for _, links in self.linked.covers for lk in links if lk.end == link.end
+                         for x in lk.elements if x.kind == "verb" and self.lex.temporal(x.table, x.column)), None)
+            if verb is not None:
+                return verb.table, verb.column, None
+            said = self.words(link.start, window.last).text
+            raise Refusal([said], {}, f"'{said}': the catalog does not say on which date rows become "
+                          f"'{self.words(link.start, link.end).text}'", positions=list(range(link.start, link.end)))
         if link is not None and not any(j in self.used for j in range(link.start, link.end)):
             e = link.elements[0]
             if e.kind in ("column", "verb") and self.lex.temporal(e.table, e.column):

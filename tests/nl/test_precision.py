@@ -591,3 +591,9 @@ def test_a_question_asking_for_values_of_another_table_is_not_answered_with_rows
     assert "urgent" in refused(campus, "What urgent ones are in the Joe's Pizza shop?").unplaced
     answer = ask(campus, "which urgent tickets are from Joe's Pizza")  # 'urgent' modifies the tickets asked for
     assert answer.kind == "answer", answer.explain()
+
+
+def test_a_state_reached_in_a_period_uses_the_date_of_its_verb_or_is_refused(campus, acme):
+    assert "closed" in " ".join(refused(campus, "how many tickets were closed in 2025?").unplaced)
+    answer = acme.ask("how many subscriptions were cancelled in 2025", llm=False)
+    assert answer.kind == "answer" and "subscriptions.end_date >=" in " ".join(answer.sql.split()), answer.explain()
