@@ -458,6 +458,9 @@ class Composer:
             select = select.having(exp.and_(*having))
         if spec.partition is not None and order and limit:
             return self.per_group(select, order, limit, aggregate and bool(group_by))
+        if not order:  # totals per month read in time order
+            order = [exp.Ordered(this=g.copy(), desc=False, nulls_first=False) for g, group in
+                     zip(group_by, spec.groups) if group.period is not None]
         if order:
             select = select.order_by(*order)
         if limit:

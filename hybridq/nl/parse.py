@@ -2061,7 +2061,9 @@ class Parser:
         e = first.elements[0]
         then = self.link_at(first.end)
         modifies_root = then is not None and spec.root in {t for x in then.elements for t in self.graph.tables_of(x)}
-        if not spec.measures and not spec.groups and e.kind in ("value", "term") and not modifies_root \
+        head = all(self.lower[j] in QUESTION_WORDS | ARTICLES | DETERMINERS | {"show", "list", "me", "give"}
+                   for j in range(first.start))  # the noun right after 'what', not one after a verb
+        if head and not spec.measures and not spec.groups and e.kind in ("value", "term") and not modifies_root \
                 and spec.root not in self.graph.tables_of(e) and first.start not in self.descriptors:
             # 'Growth customers' is customers on the Growth plan; 'electives are in ...' asks for electives
             words = self.words(first.start, first.end).text
