@@ -10,10 +10,8 @@ idle timeout (seconds).
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -44,6 +42,8 @@ def start(catalog_file: str | Path, *, idle: float | None = None, timeout: float
     store_dir = store_dir_of(catalog_file)
     if store_dir is None:
         raise OwnerError(f"cannot tell where {catalog_file} keeps its store", hint="hybridq catalog validate it")
+    import subprocess  # (a command answered by a running owner starts none)
+
     store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = store_dir / LOG_FILE
     with open(log_path, "ab") as log:
@@ -99,6 +99,8 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m hybridq.serve.background")
     parser.add_argument("catalog")
     parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_SECONDS)
