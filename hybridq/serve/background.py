@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from hybridq.errors import OwnerError
-from hybridq.serve.owner import OwnerInfo, alive, file_sha, read_owner, store_dir_of
+from hybridq.serve.owner import OwnerInfo, alive, file_sha, file_stamp, read_owner, store_dir_of
 
 LOG_FILE = "owner.log"
 DEFAULT_IDLE_SECONDS = 900.0
@@ -66,7 +66,11 @@ def start(catalog_file: str | Path, *, idle: float | None = None, timeout: float
 
 def stale(info: OwnerInfo, catalog_file: str | Path) -> bool:
     """A background owner that opened another version of the catalog file than the one given now."""
-    return info.kind == "background" and info.catalog_sha is not None and info.catalog_sha != file_sha(catalog_file)
+    if info.kind != "background" or info.catalog_sha is None:
+        return False
+    if info.catalog_stamp is not None and info.catalog_stamp == file_stamp(catalog_file):
+        return False
+    return info.catalog_sha != file_sha(catalog_file)
 
 
 def stop(info: OwnerInfo, timeout: float = 30.0) -> bool:

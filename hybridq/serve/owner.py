@@ -10,7 +10,6 @@ that died is ignored.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -32,6 +31,7 @@ class OwnerInfo:
     kind: str = "session"  # session (a Python process) | watch | serve | background (started by the CLI)
     catalog: str | None = None  # the catalog file the owner opened
     catalog_sha: str | None = None  # and its content then
+    catalog_stamp: str | None = None  # and its size and modification time then (see file_stamp)
 
     @property
     def url(self) -> str:
@@ -76,10 +76,22 @@ def remove_owner(store_dir: Path) -> None:
 
 
 def file_sha(path: str | Path) -> str | None:
+    import hashlib  # (loading OpenSSL: only when a file's stamp changed, see file_stamp)
+
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
     except OSError:
         return None
+
+
+def file_stamp(path: str | Path) -> str | None:
+    """A file's size and modification time: while they are unchanged, its content is taken as
+    unchanged without reading and hashing it."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def store_dir_of(catalog_file: str | Path) -> Path | None:

@@ -152,7 +152,7 @@ finally:
                                "starlette", "mcp", "hybridq.catalog", "hybridq.session", "hybridq.nl",
                                # what a command answered by the owner has no use for
                                "yaml", "http.client", "ssl", "email", "encodings.idna", "rich.progress",
-                               "hybridq.cli_progress", "subprocess", "argparse", "importlib.metadata")
+                               "hybridq.cli_progress", "subprocess", "argparse", "importlib.metadata", "hashlib")
                    if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """

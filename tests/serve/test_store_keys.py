@@ -84,3 +84,22 @@ def test_store_dir_is_yamls_either_way(tmp_path, text):
         store = data.get("store")
         expected = (tmp_path / (store if isinstance(store, str) else f".hybridq/{data['name']}")).resolve()
     assert store_dir_of(catalog) == expected
+
+
+def test_a_background_owner_is_stale_when_the_catalog_content_changed(tmp_path):
+    import os
+
+    from hybridq.serve.background import stale
+    from hybridq.serve.owner import OwnerInfo, file_sha, file_stamp
+
+    catalog = tmp_path / "c.yaml"
+    catalog.write_text("name: acme\n")
+    info = OwnerInfo(1, 1, "t", 0.0, kind="background", catalog_sha=file_sha(catalog), catalog_stamp=file_stamp(catalog))
+    assert not stale(info, catalog)
+    os.utime(catalog, ns=(1, 1))  # touched: another stamp, the same content
+    assert file_stamp(catalog) != info.catalog_stamp and not stale(info, catalog)
+    catalog.write_text("name: acmf\n")  # the same size, another content
+    assert stale(info, catalog)
+    os.utime(catalog, ns=(int(info.catalog_stamp.split(":")[1]),) * 2)
+    assert file_stamp(catalog) == info.catalog_stamp and not stale(info, catalog)  # what the stamp takes on trust
+    assert stale(OwnerInfo(1, 1, "t", 0.0, kind="background", catalog_sha=info.catalog_sha), catalog)  # no stamp
