@@ -96,7 +96,12 @@ def file_stamp(path: str | Path) -> str | None:
 
 def store_dir_of(catalog_file: str | Path) -> Path | None:
     """Where a catalog keeps its store, read from the file's `name` and `store` keys alone (no
-    validation): enough to find its owner. None when the file does not say."""
+    validation): enough to find its owner. None when the file does not say.
+
+    The same directory as `Catalog.store_dir` for every catalog (tests/serve/test_store_keys.py);
+    like the YAML reading before it, it checks nothing else, so a file that no longer loads still
+    finds the owner, which answers with the catalog it opened (a background owner is restarted on
+    the changed file, and the error is shown then)."""
     path = Path(catalog_file)
     try:
         text = path.read_text(encoding="utf-8")
