@@ -99,9 +99,9 @@ def store_dir_of(catalog_file: str | Path) -> Path | None:
     validation): enough to find its owner. None when the file does not say.
 
     The same directory as `Catalog.store_dir` for every catalog (tests/serve/test_store_keys.py);
-    like the YAML reading before it, it checks nothing else, so a file that no longer loads still
-    finds the owner, which answers with the catalog it opened (a background owner is restarted on
-    the changed file, and the error is shown then)."""
+    unlike a YAML parser it does not notice a syntax error elsewhere in the file, so a file that no
+    longer loads still finds the owner, which answers with the catalog it opened (a background
+    owner is restarted on the changed file, and the error is shown then)."""
     path = Path(catalog_file)
     try:
         text = path.read_text(encoding="utf-8")
