@@ -17,7 +17,6 @@ from rich.table import Table
 from rich.markup import escape
 from rich.text import Text
 
-from hybridq.cli_progress import RichProgress, model_loading
 from hybridq.errors import CatalogError, HybridqError
 
 out = Console(highlight=False, soft_wrap=True)
@@ -191,6 +190,8 @@ def refresh(catalog_file, watch, tables):
     hybridq refresh catalogs/acme.yaml
     hybridq refresh catalogs/acme.yaml --watch
     """
+    from hybridq.cli_progress import RichProgress
+
     def run(hq):
         report = hq.refresh(list(tables) or None, progress=RichProgress(err),
                             log=lambda line: err.print(line, style="yellow", markup=False))
@@ -243,6 +244,8 @@ def _print_report(report) -> None:
 def _announce_model(hq) -> None:
     """Loading the embedding model takes seconds: say so when it starts (in this process only)."""
     if hasattr(hq, "on_model_load"):
+        from hybridq.cli_progress import model_loading  # (rich's progress bars: not for the owner's answers)
+
         hq.on_model_load = lambda model: model_loading(err, model)
 
 

@@ -10,17 +10,15 @@ idle timeout (seconds).
 
 from __future__ import annotations
 
-import argparse
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
 from hybridq.errors import OwnerError
-from hybridq.serve.owner import OwnerInfo, alive, file_sha, read_owner, store_dir_of
+from hybridq.serve.owner import OwnerInfo, alive, file_sha, file_stamp, read_owner, store_dir_of
 
 LOG_FILE = "owner.log"
 DEFAULT_IDLE_SECONDS = 900.0
@@ -44,6 +42,8 @@ def start(catalog_file: str | Path, *, idle: float | None = None, timeout: float
     store_dir = store_dir_of(catalog_file)
     if store_dir is None:
         raise OwnerError(f"cannot tell where {catalog_file} keeps its store", hint="hybridq catalog validate it")
+    import subprocess  # (a command answered by a running owner starts none)
+
     store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     log_path = store_dir / LOG_FILE
     with open(log_path, "ab") as log:
@@ -66,7 +66,11 @@ def start(catalog_file: str | Path, *, idle: float | None = None, timeout: float
 
 def stale(info: OwnerInfo, catalog_file: str | Path) -> bool:
     """A background owner that opened another version of the catalog file than the one given now."""
-    return info.kind == "background" and info.catalog_sha is not None and info.catalog_sha != file_sha(catalog_file)
+    if info.kind != "background" or info.catalog_sha is None:
+        return False
+    if info.catalog_stamp is not None and info.catalog_stamp == file_stamp(catalog_file):
+        return False
+    return info.catalog_sha != file_sha(catalog_file)
 
 
 def stop(info: OwnerInfo, timeout: float = 30.0) -> bool:
@@ -99,6 +103,8 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m hybridq.serve.background")
     parser.add_argument("catalog")
     parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_SECONDS)

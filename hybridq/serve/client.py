@@ -1,12 +1,12 @@
 """The other processes' side: a client of the store's owner, and `RemoteSession`.
 
-It uses the standard library's HTTP client: a command answered by the owner should cost little
-more than starting Python (see bench/RESULTS.md, warm owner).
+It speaks HTTP/1.1 over a plain socket: a command answered by the owner should cost little more
+than starting Python (see bench/RESULTS.md, warm owner), and the standard library's HTTP client
+alone took about a tenth of such a command to import (it brings e-mail parsing and TLS).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import threading
@@ -21,6 +21,94 @@ class OwnerGone(OwnerError):
     """The owner could not be reached before the request was sent (it stopped): ask again."""
 
 
+class _Disconnected(ConnectionError):
+    """The owner closed the connection before answering (a kept-alive connection it timed out)."""
+
+
+class _BadAnswer(OSError):
+    """An answer that is not HTTP."""
+
+
+class _Connection:
+    """One HTTP/1.1 connection to the owner: requests with a body of known length, answers with a
+    Content-Length, chunked, or ended by closing the connection."""
+
+    def __init__(self, host: str, port: int, timeout: float | None):
+        # connected by address: resolving a name (getaddrinfo) would load the IDNA codec
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self.sock.settimeout(timeout)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock.connect((host, port))
+        except BaseException:
+            self.sock.close()
+            raise
+        self.reader = self.sock.makefile("rb")
+        self.host = f"{host}:{port}"
+        self.reusable = True
+
+    def send(self, method: str, target: str, headers: dict, body: bytes | None) -> None:
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {self.host}", *(f"{k}: {v}" for k, v in headers.items())]
+        if body is not None:
+            lines.append(f"Content-Length: {len(body)}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b""))
+
+    def receive(self, method: str) -> tuple[int, dict, bytes]:
+        """(status, headers with lower-case names, body) of the answer to the request sent."""
+        first = self.reader.readline(65537)
+        if not first:
+            raise _Disconnected("the connection was closed before an answer")
+        version, status = _status_line(first)
+        headers = {}
+        while True:
+            line = self.reader.readline(65537)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon:
+                raise _BadAnswer(f"not a header line: {line[:80]!r}")
+            headers[name.strip().lower()] = value.strip()
+        self.reusable = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            content = b""
+        elif "chunked" in headers.get("transfer-encoding", "").lower():
+            content = self._chunked()
+        elif "content-length" in headers:
+            content = self._exactly(int(headers["content-length"]))
+        else:
+            content, self.reusable = self.reader.read(), False
+        return status, headers, content
+
+    def _exactly(self, size: int) -> bytes:
+        data = self.reader.read(size)
+        if len(data) != size:
+            raise _Disconnected(f"the answer ended after {len(data)} of {size} bytes")
+        return data
+
+    def _chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self.reader.readline(65537).split(b";", 1)[0].strip() or b"x", 16)
+            if size == 0:
+                break
+            parts.append(self._exactly(size))
+            self._exactly(2)  # the chunk's line end
+        while self.reader.readline(65537) not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(parts)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+
+def _status_line(line: bytes) -> tuple[str, int]:
+    parts = line.decode("latin-1").split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise _BadAnswer(f"not an HTTP status line: {line[:80]!r}")
+    return parts[0], int(parts[1])
+
+
 class OwnerClient:
     """Talks to the owner of a store over HTTP on the loopback interface, one connection per thread."""
 
@@ -29,10 +117,10 @@ class OwnerClient:
         self.timeout = timeout
         self._local = threading.local()
 
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self) -> _Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = http.client.HTTPConnection(self.info.host, self.info.port, timeout=self.timeout)
+            conn = self._local.conn = _Connection(self.info.host, self.info.port, self.timeout)
         return conn
 
     def request(self, method: str, endpoint: str, body: dict | None = None,
@@ -43,36 +131,40 @@ class OwnerClient:
         if data is not None:
             headers["Content-Type"] = wire.JSON
         for attempt in (1, 2):
-            conn = self._connection()
             sent = False
             try:
-                conn.request(method, f"/v1{endpoint}", body=data, headers=headers)
+                conn = self._connection()
+                conn.send(method, f"/v1{endpoint}", headers, data)
                 sent = True
-                response = conn.getresponse()
-                content = response.read()
+                status, response_headers, content = conn.receive(method)
+                if not conn.reusable:
+                    self.close()
                 break
             except (ConnectionRefusedError, FileNotFoundError) as exc:
                 self.close()
                 raise OwnerGone(f"the process that owned the store (pid {self.info.pid}) is gone") from exc
-            except (http.client.HTTPException, OSError) as exc:
+            except OSError as exc:
                 self.close()
                 # a kept-alive connection the server closed meanwhile: send once more on a new one
-                if attempt == 1 and isinstance(exc, (http.client.RemoteDisconnected, BrokenPipeError,
-                                                     ConnectionResetError)) and (not sent or method == "GET"):
+                if attempt == 1 and isinstance(exc, (_Disconnected, BrokenPipeError, ConnectionResetError)) and (
+                        not sent or method == "GET"):
                     continue
                 if isinstance(exc, socket.timeout):
                     raise OwnerError(f"the process that owns the store (pid {self.info.pid}) did not answer "
                                      f"within {self.timeout:g} s") from exc
                 raise OwnerError(f"lost contact with the process that owns the store (pid {self.info.pid}): {exc}",
                                  hint="it may have stopped; run the command again") from exc
-        response_headers = {k.lower(): v for k, v in response.getheaders()}
-        if response.status >= 400:
+            except ValueError as exc:  # a length or chunk size that is not a number
+                self.close()
+                raise OwnerError(f"the process that owns the store (pid {self.info.pid}) sent an answer that "
+                                 f"cannot be read: {exc}") from exc
+        if status >= 400:
             try:
                 payload = json.loads(content)
             except ValueError:
                 payload = None
-            raise wire.error_from_problem(response.status, payload)
-        return response.status, response_headers, content
+            raise wire.error_from_problem(status, payload)
+        return status, response_headers, content
 
     def post(self, endpoint: str, body: dict, accept: str = wire.JSON) -> tuple[dict, bytes]:
         _, headers, content = self.request("POST", endpoint, body, accept)

@@ -16,7 +16,7 @@ import uvicorn
 from hybridq.errors import HybridqError
 from hybridq.serve.app import create_app
 from hybridq.serve.keys import KeyRing
-from hybridq.serve.owner import OwnerInfo, file_sha, remove_owner, write_owner
+from hybridq.serve.owner import OwnerInfo, file_sha, file_stamp, remove_owner, write_owner
 
 LOOPBACK = "127.0.0.1"
 
@@ -84,9 +84,10 @@ class OwnerEndpoint:
                                 log_level=log_level, access_log=log_level == "info")
         self.server.start()
         catalog_file = session.catalog.file
+        stamp = file_stamp(catalog_file) if catalog_file else None  # (taken before the content is read)
         self.info = OwnerInfo(os.getpid(), loopback.getsockname()[1], self.token, time.time(), kind=kind,
                               catalog=str(Path(catalog_file).resolve()) if catalog_file else None,
-                              catalog_sha=file_sha(catalog_file) if catalog_file else None)
+                              catalog_sha=file_sha(catalog_file) if catalog_file else None, catalog_stamp=stamp)
         write_owner(store_dir, self.info)
 
     @property

@@ -149,7 +149,10 @@ try:
 finally:
     heavy = sorted(m for m in ("duckdb", "lancedb", "lance", "torch", "sentence_transformers", "transformers",
                                "pyarrow", "numpy", "pandas", "pydantic", "sqlglot", "fastapi", "uvicorn",
-                               "starlette", "mcp", "hybridq.catalog", "hybridq.session", "hybridq.nl")
+                               "starlette", "mcp", "hybridq.catalog", "hybridq.session", "hybridq.nl",
+                               # what a command answered by the owner has no use for
+                               "yaml", "http.client", "ssl", "email", "encodings.idna", "rich.progress",
+                               "hybridq.cli_progress", "subprocess", "argparse", "importlib.metadata", "hashlib")
                    if m in sys.modules)
     print("HEAVY=" + ",".join(heavy), file=sys.stderr)
 """
