@@ -284,7 +284,8 @@ class Refresher:
         catalog = self.store.catalog
         by_table = {f.table: c for f, c in zip(fetched, changes)}
         plans: list[tuple[ColumnChanges, pa.Table]] = []
-        recorded = self.store.recorded_vectors()
+        # read once per refresh: the write stage needs the same versions, and nothing writes in between
+        recorded = self._recorded = self.store.recorded_vectors()
         for table, column in catalog.semantic_columns():
             if table not in by_table:  # not in this refresh (--table): a rebuild it needs waits for its own
                 continue
@@ -345,7 +346,7 @@ class Refresher:
 
     def _write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
                report: RefreshReport, started: dt.datetime) -> int | None:
-        before = {key: entry.version for key, entry in self.store.recorded_vectors().items()}
+        before = {key: entry.version for key, entry in self._recorded.items()}
         written = [c for c in columns if c.any]
         advance = self.progress.start("write", len(written) + 1, ", ".join(
             [f"{c.table}.{c.column}" for c in written] + sorted({f.table for f in fetched})))
