@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from hybridq.embed.tokens import Tokenizer
 
@@ -30,6 +30,19 @@ def chunk_size(tokenizer: Tokenizer, chunk_tokens: int | None) -> int:
     return tokenizer.window if chunk_tokens is None else min(chunk_tokens, tokenizer.window)
 
 
+class Chunk(NamedTuple):
+    """One chunk: the text the model embeds, and where it lies in the row's text.
+
+    `text` is what is embedded and hashed: a slice of the row's text, except that the paragraphs of
+    a chunk of several are stripped and joined with one blank line. `text_of[start:end]` is the
+    verbatim passage, with the row's own whitespace between those paragraphs.
+    """
+
+    text: str
+    start: int
+    end: int
+
+
 def chunk_text(text: str, tokenizer: Tokenizer, chunk_tokens: int | None = None, overlap_tokens: int = 30) -> list[str]:
     return chunk_texts([text], tokenizer, chunk_tokens, overlap_tokens)[0]
 
@@ -37,52 +50,82 @@ def chunk_text(text: str, tokenizer: Tokenizer, chunk_tokens: int | None = None,
 def chunk_texts(texts: Sequence[str | None], tokenizer: Tokenizer, chunk_tokens: int | None = None,
                 overlap_tokens: int = 30) -> list[list[str]]:
     """The chunks of each text; texts that fit are counted in one batch and kept whole."""
+    return [[c.text for c in chunks] for chunks in chunk_spans(texts, tokenizer, chunk_tokens, overlap_tokens)]
+
+
+def chunk_spans(texts: Sequence[str | None], tokenizer: Tokenizer, chunk_tokens: int | None = None,
+                overlap_tokens: int = 30) -> list[list[Chunk]]:
+    """The chunks of each text with their character offsets in it (see Chunk)."""
     size = chunk_size(tokenizer, chunk_tokens)
     overlap = min(overlap_tokens, size // 2)
-    stripped = [(t or "").strip() for t in texts]
+    spans = [_stripped_span(t or "") for t in texts]
+    stripped = [(t or "")[a:b] for t, (a, b) in zip(texts, spans)]
     counts = tokenizer.counts(stripped)
-    return [[] if not text else [text] if n <= size else _split(text, tokenizer, size, overlap)
-            for text, n in zip(stripped, counts)]
+    return [[] if not text else [Chunk(text, a, b)] if n <= size else
+            [Chunk(c, a + s, a + e) for c, s, e in _split(text, tokenizer, size, overlap)]
+            for text, (a, b), n in zip(stripped, spans, counts)]
 
 
-def _split(text: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[str]:
-    paras = [p.strip() for p in PARAGRAPH_BREAK.split(text)]
-    paras = [p for p in paras if p]
-    sizes = tokenizer.counts(paras)
-    chunks: list[tuple[str, int]] = []
-    pending: list[str] = []  # short paragraphs waiting to be joined with the next ones
+def _stripped_span(text: str, start: int = 0, end: int | None = None) -> tuple[int, int]:
+    """(start, end) of text[start:end] without its leading and trailing white space."""
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    return (start + lead, start + lead + len(piece.strip())) if piece.strip() else (start, start)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text's non-empty paragraphs (parted by blank lines), stripped."""
+    out, start = [], 0
+    for m in [*PARAGRAPH_BREAK.finditer(text), None]:
+        a, b = _stripped_span(text, start, m.start() if m else len(text))
+        if b > a:
+            out.append((a, b))
+        if m:
+            start = m.end()
+    return out
+
+
+def _split(text: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[tuple[str, int, int]]:
+    """(embedded text, start, end) of the chunks of a text longer than a chunk."""
+    paras = _paragraphs(text)
+    sizes = tokenizer.counts([text[a:b] for a, b in paras])
+    chunks: list[tuple[list[tuple[int, int]], int]] = []  # (paragraph spans, tokens)
+    pending: list[tuple[int, int]] = []  # short paragraphs waiting to be joined with the next ones
     pending_tokens = 0
     min_tokens = max(1, size // 4)
 
     def flush():
         nonlocal pending, pending_tokens
         if pending:
-            chunks.append(("\n\n".join(pending), pending_tokens))
+            chunks.append((pending, pending_tokens))
             pending, pending_tokens = [], 0
 
-    for para, n in zip(paras, sizes):
+    for (a, b), n in zip(paras, sizes):
         if n > size:
             flush()
-            chunks.extend((c, size) for c in _split_paragraph(para, tokenizer, size, overlap))
+            for s, e in _split_paragraph(text[a:b], tokenizer, size, overlap):
+                chunks.append(([(a + s, a + e)], size))
             continue
         if pending and pending_tokens + n > size:
             flush()
-        pending.append(para)
+        pending.append((a, b))
         pending_tokens += n
         if pending_tokens >= min_tokens:
             flush()
     if pending:
         if chunks and chunks[-1][1] + pending_tokens <= size:
             last, n = chunks.pop()
-            chunks.append((last + "\n\n" + "\n\n".join(pending), n + pending_tokens))
+            chunks.append((last + pending, n + pending_tokens))
         else:
             flush()
-    return [c for c, _ in chunks]
+    # the paragraphs of a chunk are joined with one blank line (what is embedded, and hashed)
+    return [("\n\n".join(text[a:b] for a, b in spans), spans[0][0], spans[-1][1]) for spans, _ in chunks]
 
 
-def _split_paragraph(para: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[str]:
+def _split_paragraph(para: str, tokenizer: Tokenizer, size: int, overlap: int) -> list[tuple[int, int]]:
     """A paragraph longer than a chunk: whole sentences packed up to `size` tokens, each chunk
-    starting with the previous one's last sentences that fit in `overlap` tokens."""
+    starting with the previous one's last sentences that fit in `overlap` tokens; (start, end) in it."""
     pieces = _pieces(para, tokenizer, size, overlap)
     out = []
     start = 0
@@ -91,7 +134,7 @@ def _split_paragraph(para: str, tokenizer: Tokenizer, size: int, overlap: int) -
         while end < len(pieces) and (end == start or used + pieces[end][2] <= size):
             used += pieces[end][2]
             end += 1
-        out.append(para[pieces[start][0]:pieces[end - 1][1]])
+        out.append((pieces[start][0], pieces[end - 1][1]))
         if end == len(pieces):
             break
         back, kept = end, 0

@@ -25,9 +25,11 @@ from hybridq.engine.base import QueryVectors
 from hybridq.engine.requests import AttachRequest, PairRequest, ScoreSpec, SearchRequest, Step, hidden
 from hybridq.engine.scoring import chunk_ranges, row_pair_blocks, score_rows, top_rows
 from hybridq.errors import SQLError, duckdb_error
+from hybridq.embed.chunking import chunk_spans
 from hybridq.engine.fusion import VECTOR_WEIGHT, fuse_scores
 from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
-from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
+from hybridq.store.duck import quote
+from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter, literal
 from hybridq.store.store import Snapshot, lance_name
 
 CANDIDATE_FRACTION = 0.5  # score only the filtered rows when they hold at most this share of chunks
@@ -258,7 +260,49 @@ class Planner:
         dataset = self.session.store.lance.dataset(lance_name(table, column), vectors.version)
         found = dataset.to_table(columns=[*keys.column_names, "_chunk", "_text"], filter=key_filter(wanted))
         lookup = {tuple(r.values())[:-1]: r["_text"] for r in found.to_pylist()}
-        return pa.array([lookup.get(tuple(r.values())) for r in wanted.to_pylist()], pa.string())
+        chosen = [(tuple(r.values())[:-1], tuple(r.values())) for r in wanted.to_pylist()]
+        out = [lookup.get(at) for _, at in chosen]
+        # the text embedded is the verbatim passage unless the chunk joins paragraphs (with one blank line)
+        joined = {key for (key, at), text in zip(chosen, out) if text is not None and "\n\n" in text}
+        if joined:
+            passages = self._passages(table, column, keys.schema.names, joined, lookup)
+            out = [passages.get(at, text) for (_, at), text in zip(chosen, out)]
+        return pa.array(out, pa.string())
+
+    def _passages(self, table: str, column: str, names: list[str], keys: set[tuple],
+                  embedded: dict[tuple, str]) -> dict[tuple, str]:
+        """(key..., chunk number) -> the chunk verbatim from the row's text in the query's snapshot,
+        for the chunks of these rows whose embedded text is not found as is in the row's text.
+
+        The chunker is deterministic: chunking the text the snapshot holds again gives the chunks
+        whose vectors the pinned Lance version holds, with their offsets in it. A chunk whose text
+        differs from the stored one (never, on a consistent snapshot) keeps the stored text.
+        """
+        texts = self._row_texts(table, column, names, sorted(keys))
+        cfg = self.session.catalog.tables[table].columns[column].semantic
+        by_key: dict[tuple, list[str]] = {}
+        for at, chunk in embedded.items():
+            by_key.setdefault(at[:-1], []).append(chunk)
+        moved = [k for k, text in texts.items() if any(chunk not in text for chunk in by_key.get(k, []))]
+        out = {}
+        spans = chunk_spans([texts[k] for k in moved], self.session.store.tokenizer, cfg.chunk_tokens,
+                            cfg.overlap_tokens)
+        for key, chunks in zip(moved, spans):
+            for number, chunk in enumerate(chunks):
+                if embedded.get((*key, number)) == chunk.text:
+                    out[(*key, number)] = texts[key][chunk.start:chunk.end]
+        return out
+
+    def _row_texts(self, table: str, column: str, names: list[str], keys: list[tuple]) -> dict[tuple, str]:
+        """key -> the row's text, read in the query's own snapshot."""
+        keys = pa.table({n: [k[i] for k in keys] for i, n in enumerate(names)})
+        if len(names) == 1:
+            listed = f"{quote(names[0])} IN ({', '.join(literal(v) for v in keys.column(0).to_pylist())})"
+        else:
+            listed = " OR ".join("(" + " AND ".join(f"{quote(k)} = {literal(v)}" for k, v in zip(names, values)) + ")"
+                                 for values in zip(*[keys.column(k).to_pylist() for k in names]))
+        text = f"SELECT {', '.join(quote(k) for k in names)}, {quote(column)} FROM {quote(table)} WHERE {listed}"
+        return {tuple(r[:-1]): r[-1] or "" for r in self.snap.cursor.sql(text).fetchall()}
 
     def _search_outer(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         outer_vectors = self.column(req.outer.table, req.outer.column)

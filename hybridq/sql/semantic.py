@@ -140,8 +140,10 @@ def conjuncts(condition: exp.Expression | None) -> list[exp.Expression]:
     return [condition]
 
 
-def filters_on(scope: Scope, alias: str, catalog: Catalog, table: str) -> list[exp.Expression]:
-    """WHERE conjuncts of `scope` that read only columns of `alias` (copies, qualified with `alias`).
+def filters_on(scope: Scope, alias: str, catalog: Catalog, table: str,
+               condition: exp.Expression | None = None) -> list[exp.Expression]:
+    """WHERE conjuncts of `scope` (or of `condition`, such as a join's ON) that read only columns of
+    `alias` (copies, qualified with `alias`).
 
     They narrow the rows whose scores are needed. Conjuncts with subqueries, semantic calls,
     aggregates, windows or volatile functions are left to DuckDB alone.
@@ -149,11 +151,13 @@ def filters_on(scope: Scope, alias: str, catalog: Catalog, table: str) -> list[e
     select = scope.expression
     if not isinstance(select, exp.Select):
         return []
-    where = select.args.get("where")
+    if condition is None:
+        where = select.args.get("where")
+        condition = where.this if where else None
     out = []
     spec = catalog.tables[table]
     others = {a for a in scope.sources if a != alias}
-    for cond in conjuncts(where.this if where else None):
+    for cond in conjuncts(condition):
         if any(isinstance(n, (exp.Subquery, exp.Select, exp.AggFunc, exp.Window, exp.Rand)) for n in cond.walk()):
             continue
         if any(call_name(n) for n in cond.walk()):

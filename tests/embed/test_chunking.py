@@ -4,10 +4,11 @@ one is cut at paragraphs and sentence ends, never past what the model reads."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from hybridq.embed.chunking import chunk_text, chunk_texts
+from hybridq.embed.chunking import chunk_spans, chunk_text, chunk_texts
 from hybridq.embed.tokens import ModelTokenizer, WordTokenizer, load_tokenizer
 
 SENTENCES = [
@@ -100,3 +101,20 @@ def test_model_without_tokenizer_file_counts_words(tmp_path):
     tok = load_tokenizer(str(folder))
     assert isinstance(tok, WordTokenizer) and tok.window == 254
     assert tok.counts(["can't stop, won't stop"]) == [len(["can", "'", "t", "stop", ",", "won", "'", "t", "stop"])]
+
+
+@pytest.mark.parametrize("break_", ["\n\n", "\n\n\n", "\n  \n", "\r\n\r\n", "\n\t\n\n "])
+def test_chunks_carry_their_verbatim_place_in_the_text(tok, break_):
+    # short paragraphs joined into one chunk, long ones cut at sentence ends, a sentence into windows
+    paras = ["Renewal terms", " ".join(sentences(3)), " ".join(sentences(14)), "x " * 300, "Signed."]
+    text = "  \n" + break_.join(paras) + "\n "
+    chunks = chunk_spans([text], tok, 100, 10)[0]
+    assert [c.text for c in chunks] == chunk_text(text, tok, 100, 10)  # what is embedded (and hashed) is unchanged
+    assert len(chunks) > 5
+    for chunk in chunks:
+        passage = text[chunk.start:chunk.end]
+        assert passage == passage.strip() and passage
+        # the embedded text is the passage's paragraphs, stripped, joined with one blank line
+        assert "\n\n".join(p.strip() for p in re.split(r"\n\s*\n", passage)) == chunk.text
+    assert any(text[c.start:c.end] != c.text for c in chunks) == (break_ != "\n\n")
+    assert chunk_spans(["", None, "  one line "], tok) == [[], [], [("one line", 2, 10)]]

@@ -1,7 +1,7 @@
 """The snapshot checks that the concurrency tests and the serving benchmark count torn snapshots
 with (tests/torn_checks.py), asked over HTTP of a store's owner endpoint: 0 on a consistent store,
-also when a text's paragraphs are parted by more than one blank line (its chunks then differ from
-it in whitespace), and more than 0 when DuckDB's rows meet the Lance chunks of an older state."""
+also when a text's paragraphs are parted by more than one blank line (its chunks were embedded with
+one, and vector_search returns them verbatim), and more than 0 when DuckDB's rows meet the Lance chunks of an older state."""
 
 from __future__ import annotations
 
@@ -51,6 +51,9 @@ def test_snapshot_checks_over_http(tmp_path, embedder):
         assert len(chunks) > 1 and any(c not in body for c in chunks), "the document must have re-joined chunks"
 
         assert {name: ask(endpoint, sql)[0][0] for name, sql in CHECKS.items()} == dict.fromkeys(CHECKS, 0)
+        found = ask(endpoint, "SELECT _chunk FROM vector_search('docs.body', 'refund outage', 100) WHERE doc_id = 'spaced'")
+        assert found and all(chunk in body for (chunk,) in found)
+        assert any(chunk not in chunks for (chunk,) in found), "the passage, not the text embedded"
 
         # A torn pairing, made on purpose: DuckDB holds the next state (every paragraph of the
         # document edited, one document more) but records the Lance version of the state before.

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+import hybridq
+
 from sql_helpers import Chunks, assert_ranking, ranked
 
 OUTAGE = "service outage, nothing loads"
@@ -283,6 +285,9 @@ def columns(acme, sql: str) -> list[str]:
      "QUALIFY row_number() OVER (PARTITION BY t.ticket_id ORDER BY similarity(a.body, t.body) DESC) = 1",
      "SELECT * FROM kb_articles a, tickets t"),
     (f"SELECT COLUMNS(*) FROM tickets WHERE semantic_match(body, '{SLOW}')", "SELECT * FROM tickets"),
+    ("SELECT * FROM kb_articles a JOIN tickets t ON similarity(a.body, t.body) > 0.5",
+     "SELECT * FROM kb_articles a, tickets t"),
+    ("SELECT t.* FROM kb_articles a LEFT JOIN tickets t ON semantic_match(a.body, t.body)", "SELECT * FROM tickets"),
 ])
 def test_star_hides_internal_columns(acme, sql, plain):
     got = columns(acme, sql)
@@ -357,6 +362,74 @@ def test_semantic_join_matches_lateral(acme):
         WHERE t.ticket_id <= 40 ORDER BY 1, 2""").rows
     assert len(joined) == len(lateral) == 80
     assert sum(a != b for a, b in zip(joined, lateral)) <= 2  # float32 near-ties only
+
+
+def above(pairs: dict, threshold: float, inclusive: bool = False) -> set:
+    """The pairs whose reference score passes the threshold; none may sit within TOL of it (float32)."""
+    assert not [p for p, s in pairs.items() if abs(s - threshold) <= TOL], "a pair on the threshold: pick another"
+    return {p for p, s in pairs.items() if s > threshold or (inclusive and s >= threshold)}
+
+
+@pytest.mark.parametrize("condition, threshold, inclusive", [
+    ("similarity(a.body, t.body) > 0.5", 0.5, False),
+    ("similarity(t.body, a.body) > 0.5", 0.5, False),
+    ("semantic_match(a.body, t.body, 0.45)", 0.45, True),
+])
+def test_semantic_join_in_on(acme, tickets, kb, condition, threshold, inclusive):
+    rows = acme.sql(f"""
+        SELECT a.article_id, t.ticket_id, similarity(a.body, t.body) AS s
+        FROM kb_articles a JOIN tickets t ON {condition}""").rows
+    pairs = kb.pair_scores(tickets)
+    expected = above(pairs, threshold, inclusive)
+    assert expected and len(expected) < len(pairs)
+    assert len(rows) == len({(a, t) for a, t, _ in rows})
+    assert {(a, t) for a, t, _ in rows} == expected
+    assert max(abs(s - pairs[(a, t)]) for a, t, s in rows) <= TOL
+    where = acme.sql(f"SELECT a.article_id, t.ticket_id FROM kb_articles a CROSS JOIN tickets t WHERE {condition}").rows
+    assert sorted(where) == sorted((a, t) for a, t, _ in rows)
+
+
+def test_semantic_join_in_on_with_other_conditions(acme, tickets, kb):
+    # conditions of the ON and the WHERE on either table, and the tables the other way round
+    rows = acme.sql("""
+        SELECT t.ticket_id, a.article_id
+        FROM tickets t JOIN kb_articles a ON a.category <> 'outage' AND similarity(a.body, t.body) > 0.4
+        WHERE t.priority IN ('high', 'urgent')""").rows
+    category = mapping(acme, "SELECT article_id, category FROM kb_articles")
+    chosen = {r[0] for r in acme.sql("SELECT ticket_id FROM tickets WHERE priority IN ('high', 'urgent')").rows}
+    expected = {(t, a) for (t, a) in above(tickets.pair_scores(kb), 0.4) if t in chosen and category[a] != "outage"}
+    assert expected and sorted(rows) == sorted(expected)
+
+
+def test_semantic_left_join_in_on(acme, tickets, kb):
+    rows = acme.sql("""
+        SELECT a.article_id, t.ticket_id FROM kb_articles a
+        LEFT JOIN tickets t ON semantic_match(a.body, t.body, 0.55) ORDER BY 1, 2""").rows
+    matched = {(a, t) for (a, t) in above(kb.pair_scores(tickets), 0.55, inclusive=True)}
+    unmatched = set(kb.keys) - {a for a, _ in matched}
+    assert matched and unmatched
+    assert sorted(rows, key=str) == sorted(matched | {(a, None) for a in unmatched}, key=str)
+    # a condition on the table an outer join fills with NULLs must not narrow its pairs
+    lonely = acme.sql("""
+        SELECT a.article_id FROM kb_articles a
+        LEFT JOIN tickets t ON semantic_match(a.body, t.body, 0.55) WHERE t.ticket_id IS NULL""").rows
+    assert {r[0] for r in lonely} == unmatched
+
+
+def test_semantic_join_in_a_later_on(acme, tickets, kb):
+    # both tables come before the join whose ON reads their score
+    rows = acme.sql("""
+        SELECT a.article_id, t.ticket_id, c.customer_id
+        FROM kb_articles a, tickets t JOIN customers c ON c.customer_id = t.customer_id
+                                                       AND similarity(a.body, t.body) > 0.5""").rows
+    owner = mapping(acme, "SELECT ticket_id, customer_id FROM tickets")
+    expected = {(a, t, owner[t]) for a, t in above(kb.pair_scores(tickets), 0.5)}
+    assert expected and sorted(rows) == sorted(expected)
+
+
+def test_semantic_join_in_on_of_a_right_join_is_refused(acme):
+    with pytest.raises(hybridq.SQLError, match="RIGHT JOIN is not supported"):
+        acme.sql("SELECT * FROM kb_articles a RIGHT JOIN tickets t ON similarity(a.body, t.body) > 0.5")
 
 
 # -- keyword and hybrid scores -----------------------------------------------------------------

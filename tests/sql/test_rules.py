@@ -280,6 +280,35 @@ def test_pair_request(catalog):
     assert "a.updated < t.created_at" in tree.sql(dialect="duckdb")
 
 
+@pytest.mark.parametrize("sql, left_filters, right_filters", [
+    # an inner join: the ON's own conditions on the joined table, and the WHERE's on both tables
+    ("SELECT 1 FROM kb_articles AS a JOIN tickets AS t ON t.priority = 'urgent' AND similarity(a.body, t.body) > 0.5 "
+     "WHERE a.category = 'refund' AND t.status = 'open'",
+     ["a.category = 'refund'"], ["t.status = 'open'", "t.priority = 'urgent'"]),
+    # a LEFT JOIN fills t with NULLs: a WHERE on t (here true on that NULL row) must not narrow its pairs
+    ("SELECT 1 FROM kb_articles AS a LEFT JOIN tickets AS t ON t.priority = 'urgent' AND similarity(a.body, t.body) > 0.5 "
+     "WHERE a.category = 'refund' AND t.ticket_id IS NULL",
+     ["a.category = 'refund'"], ["t.priority = 'urgent'"]),
+    # a later RIGHT JOIN may fill both with NULLs
+    ("SELECT 1 FROM kb_articles AS a JOIN tickets AS t ON similarity(a.body, t.body) > 0.5 "
+     "RIGHT JOIN customers AS c ON c.customer_id = t.customer_id WHERE a.category = 'refund'", [], []),
+])
+def test_pair_request_in_on(sql, left_filters, right_filters, catalog):
+    _, requests = _requests(sql, catalog)
+    [request] = requests
+    assert isinstance(request, PairRequest)
+    assert [f.sql(dialect="duckdb") for f in request.left_filters] == left_filters
+    assert [f.sql(dialect="duckdb") for f in request.right_filters] == right_filters
+
+
+def test_pair_scores_are_shared(catalog):
+    sql = ("SELECT similarity(a.body, t.body) AS s FROM kb_articles AS a JOIN tickets AS t "
+           "ON similarity(a.body, t.body) > 0.5 ORDER BY similarity(t.body, a.body) DESC")
+    tree, requests = _requests(sql, catalog)
+    assert len(requests) == 1
+    assert tree.sql(dialect="duckdb").count("t.__hq_p0_score") == 3
+
+
 def test_rules_do_not_touch_plain_sql(catalog):
     sql = "SELECT c.region, count(*) AS n FROM customers AS c JOIN tickets AS t USING (customer_id) GROUP BY 1 ORDER BY n DESC"
     tree, ctx = apply(RULE_NAMES, sql, catalog)

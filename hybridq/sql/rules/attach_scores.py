@@ -72,7 +72,7 @@ def attach_scores(expression: exp.Expression, ctx) -> exp.Expression:
         return expression
     owners = scopes_of(expression)
     groups: dict[tuple[int, str], dict] = {}
-    pairs = []
+    pairs: dict[tuple, dict] = {}
     for call in calls:
         name = call_name(call)
         scope = owners[id(call)]
@@ -90,7 +90,9 @@ def attach_scores(expression: exp.Expression, ctx) -> exp.Expression:
             if other_owner is not owner:
                 raise SQLError("similarity() between columns needs both tables in the same FROM clause",
                                where=where_of(call, ctx.sql), hint="join the two tables in one SELECT")
-            pairs.append((call, ref, other, owner))
+            # the same two columns in one FROM share one relation (the score is symmetric)
+            key = (id(owner), *sorted([(ref.alias, ref.column), (other.alias, other.column)]))
+            pairs.setdefault(key, {"scope": owner, "left": ref, "right": other, "calls": []})["calls"].append(call)
             continue
         text = text_argument(second, ctx.sql, name)
         group = groups.setdefault((id(owner), ref.alias), {"scope": owner, "ref": ref, "scores": {}, "calls": []})
@@ -100,8 +102,8 @@ def attach_scores(expression: exp.Expression, ctx) -> exp.Expression:
         group["calls"].append((call, group["scores"][key]))
     for group in groups.values():
         _attach(group, ctx)
-    for n, (call, left, right, scope) in enumerate(pairs):
-        _attach_pair(call, left, right, scope, ctx)
+    for pair in pairs.values():
+        _attach_pair(pair, ctx)
     return expression
 
 
@@ -175,18 +177,43 @@ def _top_k(scope: Scope, calls: list, request: AttachRequest) -> tuple[int | Non
     return k, spec.name
 
 
-def _attach_pair(call: exp.Anonymous, left: ColumnRef, right: ColumnRef, scope: Scope, ctx) -> None:
+def _attach_pair(pair: dict, ctx) -> None:
+    """Pair scores joined where the calls can read them.
+
+    Calls in WHERE, the select list, QUALIFY or ORDER BY read a LEFT JOIN of the relation added
+    after the FROM clause. A call in the ON of a join needs the score while that join is made: when
+    the join brings in one of the two tables, that table becomes a derived table carrying the other
+    table's keys and the score, and the ON matches those keys (the pairs come from the relation
+    instead of a cross product); when both tables come before the join, the relation is joined
+    just before it.
+    """
+    scope: Scope = pair["scope"]
+    left, right, calls = pair["left"], pair["right"], pair["calls"]
     select = scope.expression
     relation = ctx.relation_name()
     alias = relation.replace("__hq_rel_", "__hq_p")
     left_keys = ctx.catalog.tables[left.table].primary_key
     right_keys = ctx.catalog.tables[right.table].primary_key
-    request = PairRequest(relation, left, right, left_keys, right_keys,
-                          filters_on(scope, left.alias, ctx.catalog, left.table),
-                          filters_on(scope, right.alias, ctx.catalog, right.table))
-    for join in select.args.get("joins") or []:
-        if not join.args.get("on") and not join.args.get("using") and not join.args.get("kind") and not join.args.get("side"):
-            join.set("kind", "CROSS")
+    joins = select.args.get("joins") or []
+    holding = [j for j in (_join_holding(call, select) for call in calls) if j is not None]
+    join = min(holding, key=lambda j: next(i for i, k in enumerate(joins) if k is j)) if holding else None
+    for other in joins:
+        if not other.args.get("on") and not other.args.get("using") and not other.args.get("kind") and not other.args.get("side"):
+            other.set("kind", "CROSS")  # `a, b LEFT JOIN r ON <a and b>`: a comma would hide a from the ON
+    joined = join.this.alias_or_name if join is not None else None
+    if join is not None and joined in (left.alias, right.alias):
+        inner_is_left = joined == left.alias
+        inner = left if inner_is_left else right
+        _check_joined_side(join, joins, select, left if not inner_is_left else right, calls[0], ctx)
+        request = PairRequest(relation, left, right, left_keys, right_keys,
+                              _narrowing(scope, left, ctx, join), _narrowing(scope, right, ctx, join))
+        for call in calls:
+            call.replace(exp.column(f"{alias}_score", table=inner.alias))
+        _pair_into_joined_table(join, request, inner_is_left, alias)
+        return
+    narrowing = (lambda ref: _narrowing(scope, ref, ctx, join)) if join is not None else (
+        lambda ref: filters_on(scope, ref.alias, ctx.catalog, ref.table))
+    request = PairRequest(relation, left, right, left_keys, right_keys, narrowing(left), narrowing(right))
     score = f"{alias}_score"
     on = exp.and_(
         *[exp.EQ(this=exp.column(f"{alias}_l_{k}", table=alias), expression=exp.column(k, table=left.alias))
@@ -196,5 +223,97 @@ def _attach_pair(call: exp.Anonymous, left: ColumnRef, right: ColumnRef, scope: 
     )
     node = placeholder(relation, alias, request)
     node.meta["hq_hidden"] = [f"{alias}_l_{k}" for k in left_keys] + [f"{alias}_r_{k}" for k in right_keys] + [score]
-    select.join(node, on=on, join_type="left", copy=False)
-    call.replace(exp.column(score, table=alias))
+    if join is None:
+        select.join(node, on=on, join_type="left", copy=False)
+    else:  # both tables come before the join whose ON reads the score: join the relation just before it
+        position = next(i for i, k in enumerate(joins) if k is join)
+        joins.insert(position, exp.Join(this=node, side="LEFT", on=on))
+        select.set("joins", joins)
+    for call in calls:
+        call.replace(exp.column(score, table=alias))
+
+
+def _join_holding(call: exp.Expression, select: exp.Select) -> exp.Join | None:
+    """The join of `select` in whose ON the call sits, or None."""
+    joins = select.args.get("joins") or []
+    child, node = call, call.parent
+    while node is not None and node is not select:
+        if isinstance(node, exp.Join) and child.arg_key == "on" and any(node is j for j in joins):
+            return node
+        child, node = node, node.parent
+    return None
+
+
+def _check_joined_side(join: exp.Join, joins: list, select: exp.Select, other: ColumnRef,
+                       call: exp.Expression, ctx) -> None:
+    """A score in the ON of a join that brings in one of the tables: what this rewrite can keep exact."""
+    side = (join.args.get("side") or "").upper()
+    if side in ("RIGHT", "FULL"):
+        raise SQLError(f"similarity() between two columns in the ON of a {side} JOIN is not supported",
+                       where=where_of(call, ctx.sql),
+                       hint="write it as a LEFT JOIN with the tables swapped, or as a CROSS JOIN with the "
+                            "condition in WHERE")
+    before = [select.args["from_"].this.alias_or_name] if select.args.get("from_") is not None else []
+    for other_join in joins:
+        if other_join is join:
+            break
+        before.append(other_join.this.alias_or_name)
+    if other.alias not in before:
+        raise SQLError(f"similarity() in the ON of the join of {join.this.alias_or_name} reads {other.alias}, "
+                       "which is joined after it", where=where_of(call, ctx.sql),
+                       hint=f"join {other.alias} before {join.this.alias_or_name}")
+
+
+def _null_supplied(select: exp.Select) -> set[str]:
+    """Aliases whose rows an outer join can replace with NULLs."""
+    seen = [select.args["from_"].this.alias_or_name] if select.args.get("from_") is not None else []
+    out: set[str] = set()
+    for join in select.args.get("joins") or []:
+        side = (join.args.get("side") or "").upper()
+        if side in ("RIGHT", "FULL"):
+            out.update(seen)
+        if side in ("LEFT", "FULL"):
+            out.add(join.this.alias_or_name)
+        seen.append(join.this.alias_or_name)
+    return out
+
+
+def _narrowing(scope: Scope, ref: ColumnRef, ctx, join: exp.Join) -> list[exp.Expression]:
+    """Conditions that narrow one side of pairs whose score decides a join's ON.
+
+    There the relation decides which rows exist, not only which scores are known. A WHERE conjunct
+    on a table that an outer join may null out could hold on the NULL row (`t.x IS NULL`), so it
+    narrows only tables every output row has; conjuncts of the join's own ON on the joined table
+    always narrow it (a row that fails them never matches).
+    """
+    out = [] if ref.alias in _null_supplied(scope.expression) else filters_on(scope, ref.alias, ctx.catalog, ref.table)
+    if join.this.alias_or_name == ref.alias:
+        out += filters_on(scope, ref.alias, ctx.catalog, ref.table, join.args.get("on"))
+    return out
+
+
+def _pair_into_joined_table(join: exp.Join, request: PairRequest, inner_is_left: bool, alias: str) -> None:
+    """`JOIN t ON <score>` -> `JOIN (t with the other side's keys and the score, one row per pair) AS t
+    ON <the other side's keys match> AND <score>`."""
+    mine, theirs = ("l", "r") if inner_is_left else ("r", "l")
+    inner_keys = request.left_keys if inner_is_left else request.right_keys
+    outer_keys = request.right_keys if inner_is_left else request.left_keys
+    outer = request.right if inner_is_left else request.left
+    score = f"{alias}_score"
+    source = join.this
+    name = source.alias_or_name
+    hidden_before = source.meta.pop("hq_hidden", [])  # the new derived table hides them now
+    source.set("alias", exp.TableAlias(this=exp.to_identifier("__hq_t")))
+    carried = [f"{alias}_{theirs}_{k}" for k in outer_keys]
+    match = exp.and_(*[exp.EQ(this=exp.column(f"{alias}_{mine}_{k}", table=alias), expression=exp.column(k, table="__hq_t"))
+                       for k in inner_keys])
+    derived = (exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("__hq_t")),
+                          *[exp.alias_(exp.column(c, table=alias), c) for c in carried + [score]])
+               .from_(source, copy=False)
+               .join(placeholder(request.relation, alias, request), on=match, copy=False))
+    sub = exp.Subquery(this=derived, alias=exp.TableAlias(this=exp.to_identifier(name)))
+    sub.meta["hq_hidden"] = hidden_before + carried + [score]
+    join.set("this", sub)
+    keys_match = [exp.EQ(this=exp.column(c, table=name), expression=exp.column(k, table=outer.alias))
+                  for c, k in zip(carried, outer_keys)]
+    join.set("on", exp.and_(*keys_match, join.args["on"], copy=False))
