@@ -92,8 +92,6 @@ class Composer:
         self.catalog = lexicon.catalog
         self.joined: dict[str, list[Step]] = {spec.root: []}
         self.none_of: dict[str, list[Condition]] = {}  # conditions on the rows a negated existence excludes
-        self.counted: dict[int, exp.Column] = {}  # id(count condition) -> its per-row value, computed once
-        self.laterals: list[exp.Lateral] = []  # the subqueries that compute them
 
     # -- joins ---------------------------------------------------------------------------------
 
@@ -155,8 +153,7 @@ class Composer:
             return self.exists(t, [self.predicate(c) for c in self.none_of.get(t, [])] if cond.negated else [],
                                cond.negated)
         elif cond.kind == "count_compare":
-            value = self.counted[id(cond)] if id(cond) in self.counted else self.correlated(cond.measure)
-            return _compare(value.copy(), cond.op, cond.values)
+            return _compare(self.correlated(cond.measure), cond.op, cond.values)
         elif cond.kind == "measure_compare":
             return _compare(self.correlated(cond.measure), cond.op, cond.values)
         elif cond.kind == "above_average":
@@ -290,43 +287,20 @@ class Composer:
 
     def correlated(self, m: Measure) -> exp.Expression:
         """The measure over the rows related to the current root row (a scalar subquery)."""
-        path = self.per_row_path(m)
-        sub = self.per_row_select(m, path, exp.Count(this=exp.Star()) if m.kind == "count" else self.measure_sql(m))
-        return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)]) if m.kind == "count" \
-            else exp.Subquery(this=sub)
-
-    def count_shown(self, cond: Condition, alias: str) -> exp.Column:
-        """A count the answer both filters on and shows ('papers with more than two authors'), computed
-        once per root row by a LATERAL subquery (as a scalar subquery it would be written, and run,
-        twice). A count over no rows is 0, as the scalar subquery's COALESCE made it."""
-        m = cond.measure
-        if m.kind != "count":  # pragma: no cover - count conditions measure counts
-            return self.correlated(m)
-        names = {t.lower() for t in self.catalog.tables} | {self.spec.root.lower()}
-        name = alias
-        while name.lower() in names or any(name == lateral.alias for lateral in self.laterals):
-            name += "_n"
-        sub = self.per_row_select(m, self.per_row_path(m), exp.alias_(exp.Count(this=exp.Star()), name))
-        self.laterals.append(exp.Lateral(this=exp.Subquery(this=sub), alias=exp.TableAlias(this=exp.to_identifier(name))))
-        return exp.column(name, table=name)
-
-    def per_row_path(self, m: Measure) -> list[Step]:
-        """The path from the root to the measured rows, one root row to many of them."""
         path, up = self.reach(m.table)
         if up or not path:
             raise Refusal([m.table], {}, f"cannot compute a per-{self.spec.root} value of {m.table}")
-        return path
-
-    def per_row_select(self, m: Measure, path: list[Step], value: exp.Expression) -> exp.Select:
-        """SELECT value FROM the measured rows related to the current root row."""
-        sub = exp.select(value).from_(exp.to_table(path[-1].dst))
+        agg = exp.Count(this=exp.Star()) if m.kind == "count" else self.measure_sql(m)
+        sub = exp.select(agg).from_(exp.to_table(path[-1].dst))
         for step in reversed(path[1:]):
             sub = sub.join(exp.to_table(step.src), on=exp.EQ(this=col(step.src, step.src_col),
                                                                expression=col(step.dst, step.dst_col)))
         first = path[0]
         inner = [self.predicate(c) for c in m.filters]
-        return sub.where(exp.and_(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)),
-                                  *inner))
+        sub = sub.where(exp.and_(exp.EQ(this=col(first.dst, first.dst_col), expression=col(self.spec.root, first.src_col)),
+                                 *inner))
+        return exp.Coalesce(this=exp.Subquery(this=sub), expressions=[exp.Literal.number(0)]) if m.kind == "count" \
+            else exp.Subquery(this=sub)
 
     def above_average(self, cond: Condition) -> exp.Expression:
         if cond.measure is None:
@@ -416,8 +390,6 @@ class Composer:
             if cond.kind == "count_compare" and aggregate and group_by and cond.measure.table == spec.root:
                 having.append(_compare(exp.Count(this=exp.Star()), cond.op, cond.values))
                 continue
-            if cond.kind == "count_compare" and not aggregate and not cond.negated and cond.measure is not None:
-                self.counted[id(cond)] = self.count_shown(cond, _count_alias(cond.measure))
             _, predicate = self.place(cond)
             where.append(predicate)
         for tables, group in self.one_row_each(below):
@@ -437,8 +409,8 @@ class Composer:
                 projections.append(col(entity, c))
             for cond in spec.conditions:  # 'papers with more than two authors': the count that decided
                 if cond.kind == "count_compare" and not cond.negated and cond.measure is not None:
-                    value = self.counted[id(cond)] if id(cond) in self.counted else self.correlated(cond.measure)
-                    projections.append(exp.alias_(value.copy(), _count_alias(cond.measure)))
+                    alias = cond.measure.alias if cond.measure.alias != "value" else f"{cond.measure.table}_count"
+                    projections.append(exp.alias_(self.correlated(cond.measure), alias))
         for table, column in spec.show_columns:
             node = col(table, column)
             if all(p.sql() != node.sql() for p in projections):
@@ -477,8 +449,6 @@ class Composer:
             step = path[-1]
             select = select.join(exp.to_table(step.dst),
                                  on=exp.EQ(this=col(step.src, step.src_col), expression=col(step.dst, step.dst_col)))
-        for lateral in self.laterals:
-            select = select.join(lateral, join_type="cross")
         select = select.select(*projections)
         if where:
             select = select.where(exp.and_(*where))
@@ -554,11 +524,6 @@ class Composer:
         if label not in out:
             out.append(label)
         return out
-
-
-def _count_alias(m: Measure) -> str:
-    """The column name of a count an answer shows beside its rows."""
-    return m.alias if m.alias != "value" else f"{m.table}_count"
 
 
 def _compare(left: exp.Expression, op: str, values: list) -> exp.Expression:
