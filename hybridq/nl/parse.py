@@ -2030,8 +2030,9 @@ class Parser:
             if c.negated and c.kind in ("value", "term", "compare", "time", "semantic") and c.table in having \
                     and c.table != spec.root:
                 said = [w.text for w in c.words]
-                raise Refusal(said, {}, f"{' '.join(said)}: some {c.table} row that is not, or no {c.table} row that "
-                              f"is? Say 'with no ...' for the second")
+                what = " ".join(w for w in said if w.lower() not in NEGATIONS) or "so"
+                raise Refusal(said, {}, f"some {c.table} that are not {what}, or no {c.table} that are {what}? "
+                              f"Say 'with no ... {c.table}' for the second")
 
     def _metric_scope(self, spec: QuerySpec) -> None:
         """'MRR in paused subscriptions': MRR counts active subscriptions only, so rows the question keeps

@@ -46,12 +46,13 @@ def test_defog_heldout(defog):
     assert not [o for o in outcomes if o.verdict == "invalid"], "a gold failed to run"
     assert all(o.verdict in VERDICTS for o in outcomes)
     figures = summary(outcomes)
-    assert figures["right"] >= 0.20 and figures["wrong"] <= 0.07, summary_line("defog held-out", outcomes)
+    assert figures["right"] >= 0.25 and figures["wrong"] <= 0.04, summary_line("defog held-out", outcomes)
 
 
 # more questions over the same databases, each set by an author other than the parser's:
 # file -> (least share right, most share wrong) on its held-out half
-MORE = {"questions_defog_extra.yaml": (0.55, 0.04), "questions_defog_third.yaml": (0.45, 0.12)}
+MORE = {"questions_defog_extra.yaml": (0.60, 0.03), "questions_defog_third.yaml": (0.55, 0.08),
+        "questions_defog_fourth.yaml": (0.48, 0.06)}
 
 
 @pytest.mark.parametrize("name", sorted(MORE))
