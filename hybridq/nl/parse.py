@@ -948,6 +948,14 @@ class Parser:
             if phrase == ("by",) and self._made_by(i, link):
                 continue
             table, column, term = element
+            if phrase == ("per",) and column and self.lex.numeric(table, column) and not self._is_key(table, column) \
+                    and self.catalog.tables[table].columns[column].unit and \
+                    self.tokens[link.end - 1].lower == self.tokens[link.end - 1].norm:
+                # 'MRR per seat', 'revenue per employee': a rate (divided by a quantity), not groups of it
+                said = self.words(i, link.end).text
+                raise Refusal([said], {}, f"'{said}' asks for a rate (divided by {table}.{column}), which questions "
+                              f"in words cannot compute yet; 'by {self.words(link.start, link.end).text}' would group by it",
+                              positions=list(range(i, link.end)))
             what = f"group by {table}.{column}" if column else (
                 f"group by {self.catalog.glossary[term].term}" if term is not None else f"group by {table}")
             self.note(i, i + len(phrase), "group by")

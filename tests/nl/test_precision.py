@@ -597,3 +597,9 @@ def test_a_state_reached_in_a_period_uses_the_date_of_its_verb_or_is_refused(cam
     assert "closed" in " ".join(refused(campus, "how many tickets were closed in 2025?").unplaced)
     answer = acme.ask("how many subscriptions were cancelled in 2025", llm=False)
     assert answer.kind == "answer" and "subscriptions.end_date >=" in " ".join(answer.sql.split()), answer.explain()
+
+
+def test_per_a_quantity_is_a_rate_and_is_refused_not_a_grouping(acme):
+    answer = acme.ask("mrr per seat", llm=False)
+    assert answer.kind == "refusal" and "rate" in answer.reason, answer.explain()
+    assert acme.ask("customers per segment", llm=False).kind == "answer"
