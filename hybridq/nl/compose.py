@@ -352,11 +352,13 @@ class Composer:
         having: list[exp.Expression] = []
         where: list[exp.Expression] = []
         aggregate = bool(spec.measures)
+        periods: list[exp.Expression] = []  # totals per month read in time order
         for group in spec.groups:
             if group.period is not None:
                 expr, alias = self.period(group.period, group.table or spec.root, group.column)
                 projections.append(exp.alias_(expr, alias))
                 group_by.append(expr.copy())
+                periods.append(expr.copy())
                 continue
             if group.term is not None:
                 expr = parse_sql(self.catalog.glossary[group.term].sql)
@@ -458,9 +460,8 @@ class Composer:
             select = select.having(exp.and_(*having))
         if spec.partition is not None and order and limit:
             return self.per_group(select, order, limit, aggregate and bool(group_by))
-        if not order:  # totals per month read in time order
-            order = [exp.Ordered(this=g.copy(), desc=False, nulls_first=False) for g, group in
-                     zip(group_by, spec.groups) if group.period is not None]
+        if not order:
+            order = [exp.Ordered(this=p, desc=False, nulls_first=False) for p in periods]
         if order:
             select = select.order_by(*order)
         if limit:

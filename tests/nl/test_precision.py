@@ -603,3 +603,11 @@ def test_per_a_quantity_is_a_rate_and_is_refused_not_a_grouping(acme):
     answer = acme.ask("mrr per seat", llm=False)
     assert answer.kind == "refusal" and "rate" in answer.reason, answer.explain()
     assert acme.ask("customers per segment", llm=False).kind == "answer"
+
+
+def test_totals_per_month_come_in_time_order(campus):
+    answer = ask(campus, "number of invoices per month")
+    assert answer.kind == "answer", answer.explain()
+    assert "ORDER BY DATE_TRUNC('month', invoices.issued)" in " ".join(answer.sql.split())
+    months = [row[0] for row in answer.rows]
+    assert len(months) > 1 and months == sorted(months)
