@@ -47,6 +47,7 @@ AGG_WORDS = {
     "average": ("avg",), "avg": ("avg",), "mean": ("avg",), "typical": ("avg",),
     "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",), "median": ("median",),
 }
+AVERAGE_WORDS = ("average", "avg", "mean")  # 'above the average', 'average rating'
 # Superlatives that only order ("top", "most") and need a "by X", a measure or a following column.
 ORDER_WORDS = {"top": True, "highest": True, "most": True, "greatest": True, "maximum": True, "max": True,
                "bottom": False, "lowest": False, "least": False, "fewest": False, "minimum": False, "min": False}
@@ -233,7 +234,7 @@ def link_words(question: str, lexicon: Lexicon, today: dt.date, paraphrases: lis
     vocabulary = {k for lk in found for k in range(lk.start, lk.end) if any(e.kind in ("adjective", "verb")
                                                                               for e in lk.elements)}
     light = {k for k, t in enumerate(tokens) if t.lower in SHAPE_WORDS and t.number is None and k not in vocabulary}
-    averages = {k for k, t in enumerate(tokens) if t.lower in ("average", "avg", "mean")}
+    averages = {k for k, t in enumerate(tokens) if t.lower in AVERAGE_WORDS}
     covers = best_covers(found, len(tokens), light, averages=averages)
     return Linked(question, tokens, covers, find_windows([t.lower for t in tokens], today), list(paraphrases))
 
@@ -1113,7 +1114,7 @@ class Parser:
                 k = link.end + 1
                 if k < n and self.lower[k] in ("the", "an", "a"):
                     k += 1
-                if k < n and self.lower[k] in ("average", "avg", "mean"):
+                if k < n and self.lower[k] in AVERAGE_WORDS:
                     self._average_of = link  # what is counted: "more customers than the average"
                     return "average", [">" if self.lower[i] == "more" else "<"], i, k + 1
         if self.lower[i] == "of" and i + 1 < n and tokens[i + 1].number is not None and i > 0:
@@ -1131,10 +1132,10 @@ class Parser:
         j = i + len(phrase)
         if j < n and self.lower[j] in ("the", "a", "an"):
             j += 1
-        if j < n and self.lower[j] in ("average", "avg", "mean"):
+        if j < n and self.lower[j] in AVERAGE_WORDS:
             return "average", [op], i, j + 1
         if j < n and self.lower[j] in WORD_MULTIPLES and j + 1 < n and self.lower[j + 1] in ("the",) and \
-                j + 2 < n and self.lower[j + 2] in ("average", "avg", "mean"):
+                j + 2 < n and self.lower[j + 2] in AVERAGE_WORDS:
             return None
         if j >= n or tokens[j].number is None:
             return None
