@@ -130,8 +130,11 @@ class Refresher:
                     if again:  # a deleted key still exists in an unchanged file, skipped as a duplicate before
                         fetched[i] = self.fetch(f.table, scratch, (paths or {}).get(f.table), also=again)
                         changes[i] = self.diff(fetched[i])
+            # read once per refresh: embedding reuses their vectors, the write records what changed
+            # since; nothing writes in between
+            recorded = self.store.recorded_vectors()
             with self._timed("embed"):
-                columns = self.embed(fetched, changes, rebuild)
+                columns = self.embed(fetched, changes, rebuild, recorded)
             for f, rows in zip(fetched, changes):
                 tr = report.tables[f.table] = TableReport(f.table, f.source, len(f.files.changed), len(f.files.removed))
                 tr.issues = (f.links if f.links_changed else []) + (f.read.issues if f.read else []) + \
@@ -144,7 +147,7 @@ class Refresher:
             if (any(f.any for f in fetched) or any(c.any for c in columns)
                     or any(needs_write(f, rows) for f, rows in zip(fetched, changes))):
                 try:
-                    report.refresh_id = self.write(fetched, changes, columns, report, started)
+                    report.refresh_id = self.write(fetched, changes, columns, report, started, recorded)
                 except BaseException:
                     self.store.mark_dirty()
                     raise
@@ -279,13 +282,11 @@ class Refresher:
         return out
 
     def embed(self, fetched: list[Fetched], changes: list[RowChanges | None],
-              rebuild: set[tuple[str, str]]) -> list[ColumnChanges]:
+              rebuild: set[tuple[str, str]], recorded: dict) -> list[ColumnChanges]:
         """Chunk changed semantic text and give every new chunk a vector (embedding only unknown text)."""
         catalog = self.store.catalog
         by_table = {f.table: c for f, c in zip(fetched, changes)}
         plans: list[tuple[ColumnChanges, pa.Table]] = []
-        # read once per refresh: the write stage needs the same versions, and nothing writes in between
-        recorded = self._recorded = self.store.recorded_vectors()
         for table, column in catalog.semantic_columns():
             if table not in by_table:  # not in this refresh (--table): a rebuild it needs waits for its own
                 continue
@@ -340,13 +341,13 @@ class Refresher:
                                       [[model, p, [float(x) for x in v]] for p, v in zip(missing, vectors)])
 
     def write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
-              report: RefreshReport, started: dt.datetime) -> int | None:
+              report: RefreshReport, started: dt.datetime, recorded: dict) -> int | None:
         with private_files():  # new Lance fragments, the database's log: its user's only
-            return self._write(fetched, changes, columns, report, started)
+            return self._write(fetched, changes, columns, report, started, recorded)
 
     def _write(self, fetched: list[Fetched], changes: list[RowChanges | None], columns: list[ColumnChanges],
-               report: RefreshReport, started: dt.datetime) -> int | None:
-        before = {key: entry.version for key, entry in self._recorded.items()}
+               report: RefreshReport, started: dt.datetime, recorded: dict) -> int | None:
+        before = {key: entry.version for key, entry in recorded.items()}
         written = [c for c in columns if c.any]
         advance = self.progress.start("write", len(written) + 1, ", ".join(
             [f"{c.table}.{c.column}" for c in written] + sorted({f.table for f in fetched})))
