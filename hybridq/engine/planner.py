@@ -29,7 +29,7 @@ from hybridq.embed.chunking import chunk_spans
 from hybridq.engine.fusion import VECTOR_WEIGHT, fuse_scores
 from hybridq.store.cache import ColumnVectors, rows_for_keys, rows_for_keys_ordered
 from hybridq.store.duck import quote
-from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter, literal
+from hybridq.store.lance_store import VECTOR, ann_parameters, key_filter
 from hybridq.store.store import Snapshot, lance_name
 
 CANDIDATE_FRACTION = 0.5  # score only the filtered rows when they hold at most this share of chunks
@@ -295,14 +295,16 @@ class Planner:
 
     def _row_texts(self, table: str, column: str, names: list[str], keys: list[tuple]) -> dict[tuple, str]:
         """key -> the row's text, read in the query's own snapshot."""
-        keys = pa.table({n: [k[i] for k in keys] for i, n in enumerate(names)})
-        if len(names) == 1:
-            listed = f"{quote(names[0])} IN ({', '.join(literal(v) for v in keys.column(0).to_pylist())})"
-        else:
-            listed = " OR ".join("(" + " AND ".join(f"{quote(k)} = {literal(v)}" for k, v in zip(names, values)) + ")"
-                                 for values in zip(*[keys.column(k).to_pylist() for k in names]))
-        text = f"SELECT {', '.join(quote(k) for k in names)}, {quote(column)} FROM {quote(table)} WHERE {listed}"
-        return {tuple(r[:-1]): r[-1] or "" for r in self.snap.cursor.sql(text).fetchall()}
+        wanted = f"_hq_rows_{id(keys)}"
+        cursor = self.snap.cursor
+        cursor.register(wanted, pa.table({n: [k[i] for k in keys] for i, n in enumerate(names)}))
+        try:
+            listed = ", ".join(f"t.{quote(k)}" for k in names)
+            text = (f"SELECT {listed}, t.{quote(column)} FROM {quote(table)} AS t "
+                    f"JOIN {wanted} USING ({', '.join(quote(k) for k in names)})")
+            return {tuple(r[:-1]): r[-1] or "" for r in cursor.sql(text).fetchall()}
+        finally:
+            cursor.unregister(wanted)
 
     def _search_outer(self, req: SearchRequest) -> tuple[pa.Table, Step]:
         outer_vectors = self.column(req.outer.table, req.outer.column)
