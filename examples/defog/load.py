@@ -1,6 +1,7 @@
 """Turn the PostgreSQL dumps of the ``defog-data`` package into one Parquet file per table.
 
-The six databases of defog's sql-eval (academic, advising, atis, restaurants, scholar, yelp) ship
+The seven databases of the defog-data package (academic, advising, atis, geography, restaurants, scholar,
+yelp) ship
 as ``pg_dump`` output: ``CREATE TABLE`` statements and ``COPY ... FROM stdin;`` blocks in
 PostgreSQL's text format. This reads them without PostgreSQL and writes ``<table>.parquet`` files,
 typed from the ``CREATE TABLE`` columns (Parquet keeps those types, so the catalogs read exactly
@@ -30,7 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DATABASES = ("academic", "advising", "atis", "restaurants", "scholar", "yelp")
+DATABASES = ("academic", "advising", "atis", "geography", "restaurants", "scholar", "yelp")
 
 _CREATE = re.compile(r"^CREATE TABLE (?:\w+\.)?(\w+) \((.*?)^\);", re.S | re.M)
 _COPY = re.compile(r"^COPY (?:\w+\.)?(\w+) \((.*?)\) FROM stdin;\n(.*?)^\\\.$", re.S | re.M)
