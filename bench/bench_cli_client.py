@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_serve import owner_log, wait_until_ready  # noqa: E402
 from common import load_average  # noqa: E402
 
 CATALOG = ROOT / "bench" / ".cache" / "serve" / "acme_0.05" / "catalogs" / "acme.yaml"
@@ -44,6 +46,16 @@ def timed(args: list[str], env: dict) -> tuple[float, float]:
     return wall, (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
 
 
+def entry_point(rev: str) -> tuple[str, str]:
+    """The `hybridq` command's module and function at `rev` (pyproject.toml's [project.scripts])."""
+    pyproject = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:pyproject.toml"], capture_output=True,
+                               text=True, check=True).stdout
+    target = re.search(r'^hybridq\s*=\s*"([\w.]+):(\w+)"', pyproject, re.M)
+    if target is None:
+        raise SystemExit(f"no hybridq entry point in {rev}:pyproject.toml")
+    return target.group(1), target.group(2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rev", help="the earlier commit to compare with")
@@ -58,12 +70,21 @@ def main() -> None:
         for package in (Path(earlier) / "hybridq", ROOT / "hybridq"):
             subprocess.run([sys.executable, "-m", "compileall", "-q", str(package)], check=True)
         ask = [hybridq_cli, "ask", str(CATALOG), QUESTION]
-        variants = {args.rev: (ask, {**env, "PYTHONPATH": earlier}), "this tree": (ask, env),
+        # the earlier version through its own entry point: this tree's script would import this
+        # tree's entry module (the editable install supplies the modules the earlier package lacks)
+        module, function = entry_point(args.rev)
+        earlier_ask = [sys.executable, "-c", f"import sys; from {module} import {function}; sys.exit({function}())",
+                       "ask", str(CATALOG), QUESTION]
+        variants = {args.rev: (earlier_ask, {**env, "PYTHONPATH": earlier}), "this tree": (ask, env),
                     "python -c pass": ([sys.executable, "-c", "pass"], env),
                     "python -S -c pass": ([sys.executable, "-S", "-c", "pass"], env)}
         load_before = load_average()
         try:
+            log = owner_log(CATALOG)
+            offset = len(log.read_text()) if log.exists() else 0
             timed(ask, env)  # starts the owner (or finds it)
+            if len(log.read_text()) > offset:  # one was started: measured once it has loaded the model
+                wait_until_ready(log, offset)
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in variants}
             for _ in range(args.runs):
                 for name, (command, variant_env) in variants.items():

@@ -12,15 +12,13 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
-from rich.markup import escape
-from rich.text import Text
 
-from hybridq.errors import CatalogError, HybridqError
+from hybridq import render
+from hybridq.errors import HybridqError
+from hybridq.render import FORMATS, MAX_ROWS
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out, err = render.consoles()
 
 
 def friendly(fn):
@@ -30,14 +28,8 @@ def friendly(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except CatalogError as exc:
-            for issue in exc.issues:
-                style = "yellow" if issue.level == "warning" else "red"
-                err.print(issue.format(), style=style, markup=False)
-            raise SystemExit(1)
         except HybridqError as exc:
-            err.print(f"error: {exc}", style="red", markup=False)
-            raise SystemExit(1)
+            raise SystemExit(render.print_error(exc, err))
         except KeyboardInterrupt:
             err.print("interrupted", style="yellow")
             raise SystemExit(130)
@@ -307,9 +299,6 @@ def _lag(r) -> str:
 
 # -- queries ---------------------------------------------------------------------------------
 
-FORMATS = ["table", "csv", "json", "markdown"]
-MAX_ROWS = 1000  # rows a table or markdown output shows; csv and json print all
-
 
 def _query_text(query: str | None, file: str | None) -> str:
     """The query from the argument, a file (-f q.sql) or standard input (- or -f -)."""
@@ -429,80 +418,17 @@ def ask(catalog_file, question, fmt, llm, sql_only, choose):
         return found if isinstance(found, dict) else wire.answer_json(found)  # the owner answers in JSON
 
     payload = with_store(catalog_file, answer, warm=not sql_only)
-    if payload.get("options"):
-        if fmt == "json":
-            click.echo(_json({k: v for k, v in payload.items() if k not in ("explanation", "arrow")}))
-        else:
-            err.print(f"the question can be read in {len(payload['options'])} ways; ask again with --choose N:",
-                      style="yellow", markup=False)
-            for i, option in enumerate(payload["options"], 1):
-                err.print(f"\n{i}. {option['description']}", markup=False)
-                for choice in option.get("choices", []):
-                    err.print(f"   ({choice})", style="dim", markup=False)
-                err.print(option["sql"], style="dim", markup=False, highlight=False)
-        raise SystemExit(3)
-    if payload.get("refused"):
-        err.print(payload["explanation"], style="yellow", markup=False)
-        raise SystemExit(2)
-    if fmt == "json":
-        click.echo(_json({k: v for k, v in payload.items() if k not in ("explanation", "arrow")}))
-        return
-    err.print(payload["sql"], markup=False, highlight=False)
-    err.print(payload["explanation"], style="dim", markup=False)
-    if payload.get("snapshot"):
-        from hybridq.result import Result
-        from hybridq.snapshot import SnapshotStamp
-
-        print_result(Result.from_rows(payload["columns"], payload["rows"], SnapshotStamp.from_dict(payload["snapshot"]),
-                                      payload["sql"]), fmt)
+    code = render.print_answer(payload, fmt, out, err)
+    if code:
+        raise SystemExit(code)
 
 
 def _json(value) -> str:
-    """JSON for people: indented; NaN and infinities (which JSON lacks) as null, dates as text."""
-    from hybridq.serve import wire
-
-    return json.dumps(wire.plain(value), indent=2)
+    return render.json_text(value)
 
 
 def print_result(result, fmt: str, max_width: int = 80, max_rows: int = MAX_ROWS) -> None:
-    if fmt == "json":
-        click.echo(_json(result.to_dicts()))
-    elif fmt == "csv":
-        import csv
-
-        writer = csv.writer(sys.stdout)
-        writer.writerow(result.columns)
-        writer.writerows(result.rows)
-    elif fmt == "markdown":
-        click.echo("| " + " | ".join(result.columns) + " |")
-        click.echo("|" + "---|" * len(result.columns))
-        for row in result.head(max_rows):
-            click.echo("| " + " | ".join(_cell(v, max_width).replace("|", "\\|") for v in row) + " |")
-        _left_out(len(result), max_rows)
-    else:
-        view = Table(*(escape(c) for c in result.columns), show_lines=False)
-        for row in result.head(max_rows):
-            view.add_row(*(Text(_cell(v, max_width)) for v in row))
-        out.print(view)
-        _left_out(len(result), max_rows)
-        err.print(f"{len(result):,} row(s); {result.snapshot}", style="dim")
-
-
-def _left_out(rows: int, shown: int) -> None:
-    if rows > shown:
-        err.print(f"showing the first {shown:,} of {rows:,} rows ({rows - shown:,} left out): raise --max-rows, "
-                  "add a LIMIT, or use --format csv or json for every row", style="yellow")
-
-
-def _cell(value, width: int) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        text = f"{value:.4f}"
-    else:
-        text = str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    render.print_rows(result, fmt, out, err, max_width, max_rows)
 
 
 # -- serving ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The HTTP application: the public API of `hybridq serve` and the owner endpoint are this one app.
 
 Routes (under /v1): POST sql, ask, explain, retrieve, refresh; GET status, catalog, health; and,
-for the store's user only (owner token), watch and shutdown. JSON in and out; results as Arrow IPC
+for the store's user only (owner token), watch, terminal and shutdown. JSON in and out; results as Arrow IPC
 when the request accepts application/vnd.apache.arrow.stream; errors as problem+json with the
 error's hint. OpenAPI at /openapi.json, its pages at /docs. MCP (streamable HTTP) at /mcp.
 
@@ -74,6 +74,12 @@ class RetrieveBody(Body):
 
 class RefreshBody(Body):
     tables: list[str] | None = None
+
+
+class TerminalBody(Body):
+    command: Literal["ask", "sql"]
+    text: str = Field(min_length=1, max_length=MAX_BODY_BYTES)
+    terminal: dict = Field(default_factory=dict, description="The caller's terminal: environment, isatty, size.")
 
 
 class WatchBody(Body):
@@ -370,6 +376,15 @@ def create_app(session, *, token: str | None = None, keys: KeyRing | None = None
         from hybridq.serve.watching import watch_service
 
         return _json(await run(watch_service(served).lines, after, min(max(wait, 0.0), 5.0)))
+
+    @app.post("/v1/terminal", tags=["owner"])
+    async def terminal(body: TerminalBody, who: Principal = Depends(principal)):
+        """A command line's `ask` or `sql`, printed for its terminal (the store's user only): so the
+        command need not import what prints it."""
+        _owner_only(who)
+        from hybridq.render import answer_for_terminal
+
+        return _json(await run(answer_for_terminal, session, body.command, body.text, body.terminal))
 
     @app.post("/v1/shutdown", tags=["owner"])
     async def shutdown(who: Principal = Depends(principal)):

@@ -23,6 +23,7 @@ from hybridq.serve.owner import OwnerInfo, alive, file_sha, file_stamp, read_own
 LOG_FILE = "owner.log"
 DEFAULT_IDLE_SECONDS = 900.0
 START_TIMEOUT = 180.0
+READY = "ready: the model is loaded"  # the log line that says the owner has warmed up
 
 
 def enabled() -> bool:
@@ -102,6 +103,15 @@ def _tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
+def _warm_up(session, embeds: bool) -> None:
+    """What the first command would otherwise wait for: printing for a terminal, and the model."""
+    import hybridq.render  # noqa: F401
+
+    if embeds:
+        session.embedder.embed(["warm up"])
+    print(f"{time.strftime('%H:%M:%S')} {READY}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -126,8 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     session._opened.server = endpoint  # closed with the session
     print(f"{time.strftime('%H:%M:%S')} pid {os.getpid()} owns {catalog.store_dir} "
           f"(idle timeout {args.idle_timeout:g} s)", flush=True)
-    if catalog.semantic_columns():
-        threading.Thread(target=lambda: session.embedder.embed(["warm up"]), daemon=True).start()
+    threading.Thread(target=_warm_up, args=(session, bool(catalog.semantic_columns())), daemon=True).start()
     activity = endpoint.served.activity
     while not done.wait(1.0):
         if activity.idle_for() > args.idle_timeout:

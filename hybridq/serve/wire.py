@@ -33,6 +33,9 @@ ARROW = "application/vnd.apache.arrow.stream"
 JSON = "application/json"
 PROBLEM = "application/problem+json"
 SNAPSHOT_HEADER = "X-Hybridq-Snapshot"
+# the environment variables a command line sends with its terminal's description (POST
+# /v1/terminal): what decides how rich prints there (colours, width, whether it is a terminal)
+TERMINAL_ENV = ("TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "COLUMNS", "LINES")
 
 
 # -- JSON ------------------------------------------------------------------------------------------

@@ -206,6 +206,70 @@ def test_warm_owner_answers_the_second_command(tmp_path):
                 os.kill(pid, signal.SIGTERM)
 
 
+LIGHT_IMPORTS = """
+import sys
+from hybridq.quick import answered_by_owner
+code = answered_by_owner(sys.argv[1:])
+print("HEAVY=" + ",".join(m for m in ("click", "rich", "duckdb", "pyarrow", "pydantic", "sqlglot", "yaml", "numpy")
+                          if m in sys.modules), file=sys.stderr)
+sys.exit(99 if code is None else code)
+"""
+
+
+def _on_a_terminal(argv: list[str], env: dict) -> bytes:
+    """What a command writes to a terminal of 100 columns (stdout and stderr on one pty)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    child = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower, env=env)
+    os.close(follower)
+    written = b""
+    with contextlib.suppress(OSError):  # (EIO once the child has closed the terminal)
+        while chunk := os.read(leader, 65536):
+            written += chunk
+    os.close(leader)
+    child.wait(timeout=120)
+    return written
+
+
+def test_light_command_line_prints_what_the_full_one_prints(tmp_path):
+    catalog = make_project(tmp_path / "p", docs=4, seed=8)
+    env = {**ENV, "HYBRIDQ_OWNER": "auto", "HYBRIDQ_OWNER_IDLE": "300"}
+    assert cli("refresh", catalog, env=env).returncode == 0
+    started = cli("owner", "start", catalog, env=env)
+    assert started.returncode == 0, started.stderr
+    light = [sys.executable, "-m", "hybridq.quick"]
+    try:
+        commands = [("ask", "how many docs are there", 0), ("ask", "docs written in klingon by wakanda", 2),
+                    ("sql", "SELECT count(*) AS n FROM docs", 0), ("sql", "SELECT nope FROM docs", 1)]
+        for command, text, code in commands:
+            full = cli(command, catalog, text, env=env)
+            quick = subprocess.run([*light, command, str(catalog), text], capture_output=True, text=True, env=env,
+                                   timeout=120)
+            assert (quick.returncode, quick.stdout, quick.stderr) == (full.returncode, full.stdout, full.stderr)
+            assert full.returncode == code, full.stderr
+            # answered by the owner, without importing what prints it
+            probe = subprocess.run([sys.executable, "-c", LIGHT_IMPORTS, command, str(catalog), text],
+                                   capture_output=True, text=True, env=env, timeout=120)
+            assert probe.returncode == code and "HEAVY=\n" in probe.stderr, probe.stderr
+        # on a terminal too: the same colours, width and order of stdout and stderr
+        tty_env = {**env, "TERM": "xterm-256color"}
+        for text in ("how many docs are there", "docs written in klingon by wakanda"):
+            shown = _on_a_terminal([*light, "ask", str(catalog), text], tty_env)
+            assert shown == _on_a_terminal([*HYBRIDQ, "ask", str(catalog), text], tty_env)
+            assert b"\x1b[" in shown
+        # options, standard input or a query file: the full command line
+        probe = subprocess.run([sys.executable, "-c", LIGHT_IMPORTS, "sql", str(catalog), "SELECT 1", "--format", "json"],
+                               capture_output=True, text=True, env=env, timeout=120)
+        assert probe.returncode == 99
+    finally:
+        cli("owner", "stop", catalog, env=env)
+
+
 def test_owner_commands_without_an_owner(tmp_path):
     catalog = make_project(tmp_path / "p", docs=1, seed=7)
     assert cli("owner", "status", catalog).returncode == 1
