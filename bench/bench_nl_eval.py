@@ -9,8 +9,9 @@ Sets: `defog` (165 public questions over six databases, gold PostgreSQL SQL run 
 tests/nl/defog/), `defog-unanswerable` (90 questions those databases cannot answer: each must be
 refused), `defog-extra`, `defog-third` and `defog-fourth` (tests/nl/questions_defog_extra.yaml,
 questions_defog_third.yaml and questions_defog_fourth.yaml: more questions over the same databases),
-`acme-external`, `acme-second` and `acme-fourth` (tests/nl/questions_acme_external.yaml,
-questions_acme_second.yaml and questions_acme_fourth.yaml), each of these six written by an author other
+`geography` (tests/nl/questions_geography.yaml: questions over the defog-data package's seventh
+database, whose catalog was written without reading them), `acme-external`, `acme-second` and `acme-fourth` (tests/nl/questions_acme_external.yaml,
+questions_acme_second.yaml and questions_acme_fourth.yaml), each of these seven written by an author other
 than the parser's, and the regression sets `acme` and `tpch` (tests/nl). Each set is split
 by a fixed hash into a tuning half and a held-out half (the regression sets are not split). Scoring
 rules: tests/nl/evaluate.py.
@@ -50,14 +51,15 @@ from common import command_line, load_average, machine, percentile, today  # noq
 from evaluate import (HELDOUT, INVALID, TUNING, UNSPLIT, VERDICTS, Entry, GoldBook, Outcome,  # noqa: E402
                       cli_asker, load_questions, score, score_on_sessions, session_golds)
 
-SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth", "acme-external", "acme-second",
-        "acme-fourth", "acme", "tpch")
+SETS = ("defog", "defog-unanswerable", "defog-extra", "defog-third", "defog-fourth", "geography", "acme-external",
+        "acme-second", "acme-fourth", "acme", "tpch")
 EXTERNAL = {"acme-external": ROOT / "tests" / "nl" / "questions_acme_external.yaml",
             "acme-second": ROOT / "tests" / "nl" / "questions_acme_second.yaml",
             "acme-fourth": ROOT / "tests" / "nl" / "questions_acme_fourth.yaml",
             "defog-extra": ROOT / "tests" / "nl" / "questions_defog_extra.yaml",
             "defog-third": ROOT / "tests" / "nl" / "questions_defog_third.yaml",
-            "defog-fourth": ROOT / "tests" / "nl" / "questions_defog_fourth.yaml"}
+            "defog-fourth": ROOT / "tests" / "nl" / "questions_defog_fourth.yaml",
+            "geography": ROOT / "tests" / "nl" / "questions_geography.yaml"}
 
 
 # -- stores ------------------------------------------------------------------------------------
@@ -103,6 +105,21 @@ def defog_world(root: Path, catalogs_dir: Path, embedder) -> World:
     world.catalogs = dict(build_project(root / "defog", catalogs_dir))
     open_sessions(world, embedder)
     world.golds, duck = duck_golds(root / "defog")
+    world.closers.append(duck.close)
+    world.build_s = time.perf_counter() - t0
+    return world
+
+
+def geography_world(root: Path, embedder) -> World:
+    """The defog-data package's geography database, with its blind catalog (catalogs/defog/geography.yaml:
+    there is one version only, whatever --catalogs says)."""
+    from defog.stores import build_project, duck_golds
+
+    world = World("geography", ("geography",))
+    t0 = time.perf_counter()
+    world.catalogs = dict(build_project(root / "geography", databases=("geography",)))
+    open_sessions(world, embedder)
+    world.golds, duck = duck_golds(root / "geography")
     world.closers.append(duck.close)
     world.build_s = time.perf_counter() - t0
     return world
@@ -306,9 +323,10 @@ def main(argv: list[str] | None = None) -> int:
 
     embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     builders = {"defog": lambda: defog_world(root, args.catalogs, embedder),
+                "geography": lambda: geography_world(root, embedder),
                 "acme": lambda: acme_world(root, embedder), "tpch": lambda: tpch_world(root, embedder)}
     families = {"defog": "defog", "defog-unanswerable": "defog", "defog-extra": "defog", "defog-third": "defog",
-                "defog-fourth": "defog", "acme-external": "acme", "acme-second": "acme", "acme-fourth": "acme", "acme": "acme", "tpch": "tpch"}
+                "defog-fourth": "defog", "geography": "geography", "acme-external": "acme", "acme-second": "acme", "acme-fourth": "acme", "acme": "acme", "tpch": "tpch"}
     print(f"# {command_line()}\n# {today()}, {machine()}; load average {load_average()}; "
           f"{'hybridq ask processes' if args.cli else 'in-process ask()'}; defog catalogs {shown_path(args.catalogs)}")
     all_figures, all_outcomes, notes = [], [], []

@@ -91,7 +91,8 @@ def plan_column(con: duckdb.DuckDBPyConnection, table: str, column: str, keys: l
             f"""
             SELECT {', '.join(f'r.{quote(k)}' for k in keys)}, coalesce(c.n, 0) AS n
             FROM {rows} r
-            JOIN (SELECT {', '.join(quote(k) for k in keys)}, max(_chunk) + 1 AS old_n FROM {mirror} GROUP BY ALL) m
+            JOIN (SELECT {', '.join(f'm.{quote(k)}' for k in keys)}, max(m._chunk) + 1 AS old_n
+                  FROM {mirror} m JOIN {rows} r ON {key_join} GROUP BY ALL) m
               ON {key_join}
             LEFT JOIN {new_counts} c ON {" AND ".join(f"r.{quote(k)} = c.{quote(k)}" for k in keys)}
             WHERE coalesce(c.n, 0) < m.old_n
