@@ -219,7 +219,7 @@ def freshness(root: Path, events: int, port: int, seed: int = 1) -> dict:
         existing = sorted((root / "docs").rglob("*.md"))
         out = {"connect()": [], "HTTP": [], "owner": [], "delivery": [], "refresh": [], "after commit": [],
                "next poll": [], "seeing poll": [],
-               "stages": [], "kinds": {"connect()": [], "HTTP": []}}
+               "stages": [], "kinds": {"connect()": [], "HTTP": []}, "applied kinds": []}
         for i in range(2 * events + 6):  # the first six warm both clients up and are not counted
             kind = ("add", "edit", "delete")[i % 3]
             client = ("connect()", "HTTP")[i // 3 % 2]
@@ -265,6 +265,7 @@ def freshness(root: Path, events: int, port: int, seed: int = 1) -> dict:
                 out["next poll"].append((asked - applied["ended"]) * 1000)
                 out["seeing poll"].append((seen - asked) * 1000)
                 out["stages"].append(applied["stages"])
+                out["applied kinds"].append(kind)
             time.sleep(0.05)
         # the baseline: the same query when nothing changes (a client cannot see a change faster)
         for client, run in clients.items():
@@ -322,6 +323,13 @@ def report_freshness(fresh: dict, say) -> None:
             f"first client sees it {statistics.median(fresh['after commit']):.0f} ms (the poll that saw it was sent "
             f"{statistics.median(fresh['next poll']):.0f} ms after the commit, while the one before answered from "
             f"the state before, and took {statistics.median(fresh['seeing poll']):.0f} ms: request, query, answer)")
+        for kind in ("add", "edit", "delete"):
+            of = lambda name: [v for v, k in zip(fresh[name], fresh["applied kinds"]) if k == kind]  # noqa: E731
+            if not of("refresh"):
+                say(f"    - {kind}s: not found in the owner's log")
+                continue
+            say(f"    - {kind}s: delivery {statistics.median(of('delivery')):.0f} ms, refresh "
+                f"{statistics.median(of('refresh')):.0f} ms, committed -> seen {statistics.median(of('after commit')):.0f} ms")
         say(f"  - in the owner process (the old in-process figure, a breakdown only): write -> committed p50 "
             f"{statistics.median(fresh['owner']):.0f} ms, p99 {pct(fresh['owner'], 0.99):.0f} ms")
 
