@@ -265,9 +265,12 @@ def _add_rankings(lex: Lexicon) -> None:
 
 
 def _add_adjective(lex: Lexicon, word: str, table: str, column: str | None = None, term: int | None = None) -> None:
-    """An adjective and its forms: 'large' -> larger, largest; its opposite ranks the other way."""
+    """An adjective and its forms: 'large' -> larger, largest; its opposite ranks the other way. An
+    adjective of the low end ('small' on area, 'short' on length) ranks by the lowest values, so a
+    catalog listing both 'large' and 'small' gives each one direction."""
     base = word.lower().strip()
-    for desc, adjective in ((True, base), (False, OPPOSITES.get(base))):
+    desc = base not in LOW_END
+    for desc, adjective in ((desc, base), (not desc, OPPOSITES.get(base))):
         if adjective is None:
             continue
         for degree, form in inflections(adjective):
@@ -298,6 +301,9 @@ IRREGULAR_ADJECTIVES = {"good": ("better", "best"), "bad": ("worse", "worst"), "
                         "much": ("more", "most"), "little": ("less", "least"), "far": ("farther", "farthest"),
                         "few": ("fewer", "fewest"), "old": ("older", "oldest")}
 # General English opposites: an adjective a catalog declares also ranks the other way by its opposite.
+# Adjectives that describe low values of whatever they rank ('the smallest state', 'the shortest river').
+LOW_END = {"small", "short", "low", "cheap", "few", "light", "narrow", "slow", "poor", "shallow", "weak", "little",
+           "tiny"}
 OPPOSITES = {"large": "small", "big": "small", "high": "low", "long": "short", "tall": "short", "old": "young",
              "expensive": "cheap", "costly": "cheap", "heavy": "light", "wide": "narrow", "fast": "slow",
              "good": "bad", "rich": "poor", "early": "late", "late": "early", "many": "few", "busy": "quiet",

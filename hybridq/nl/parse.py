@@ -780,6 +780,9 @@ class Parser:
             link = self.link_at(i)
             adjective = link.elements[0] if link is not None and link.elements[0].kind == "adjective" else None
             if adjective is not None and adjective.table != self._asked_about:
+                words = tuple(t.norm for t in self.tokens[link.start:link.end])
+                if any(e.kind == "adjective" and e.table == self._asked_about for e in self.lex.lookup(words)):
+                    continue  # the catalog says what it means for these rows: this reading took another sense
                 adjective = None  # 'the largest city': an adjective of states says nothing about cities
                 self.descriptors.add(link.start)
             word = t.lower

@@ -35,7 +35,7 @@ tables:
     label_column: state_name
     columns:
       state_name: VARCHAR
-      area: {type: INTEGER, unit: km2, adjectives: [large, big]}
+      area: {type: INTEGER, unit: km2, adjectives: [large, big, small]}
       population: {type: INTEGER, unit: people, adjectives: [populous]}
   cities:
     source: cities
@@ -44,7 +44,7 @@ tables:
     columns:
       city_name: VARCHAR
       state_name: VARCHAR
-      population: {type: INTEGER, unit: people}
+      population: {type: INTEGER, unit: people, adjectives: [big]}
   rivers:
     source: rivers
     description: One row per river and state it flows through.
@@ -175,6 +175,16 @@ def test_an_adjective_ranks_by_its_column_and_its_opposite_the_other_way(atlas):
     assert smallest.rows[0][0] == "Rhode Island"
     populous = answered(atlas, "What is the most populous state?")
     assert populous.rows[0][0] == "California" and "population" in populous.sql
+
+
+def test_an_adjective_of_the_low_end_ranks_by_the_lowest_values(atlas):
+    # 'small' listed beside 'large' on states.area: each superlative has one direction; and 'the
+    # smallest state' is not read by the opposite of a city's adjective ('big' on cities.population)
+    # falling back to any size column of states
+    assert answered(atlas, "what is the largest state").rows == [("Alaska", 1723337)]
+    assert answered(atlas, "the smallest state").rows == [("Rhode Island", 4001)]
+    assert answered(atlas, "the smallest city").rows[0][0] == "Providence"
+    assert answered(atlas, "the biggest city").rows[0][0] == "Los Angeles"
 
 
 def test_a_superlative_the_catalog_does_not_define_is_not_guessed(atlas):

@@ -1,0 +1,42 @@
+"""The geography database of the defog-data package with its blind catalog (catalogs/defog/geography.yaml).
+
+Regression probes written by the parser's author after the catalog: superlatives with the adjectives a
+catalog lists in pairs ('large' and 'small' on area). They are not evidence of accuracy; the
+question set written by someone else is (bench/bench_nl_eval.py --set geography).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import hybridq
+from defog.stores import build_project
+
+
+@pytest.fixture(scope="module")
+def geography(tmp_path_factory, embedder):
+    catalog = build_project(tmp_path_factory.mktemp("geography"), databases=("geography",))["geography"]
+    hq = hybridq.connect(catalog, embedder=embedder)
+    hq.refresh()
+    yield hq
+    hq.close()
+
+
+def readings(answer) -> list[str]:
+    return [o.sql for o in answer.options] if answer.options else [answer.sql]
+
+
+@pytest.mark.parametrize("question, first", [("name the longest river", "Nile"), ("what is the shortest river", "Po"),
+                                             ("what is the highest mountain", "Mount Everest"),
+                                             ("the smallest lake", "Lake Erie"), ("largest city", "Los Angeles")])
+def test_a_superlative_ranks_one_way(geography, question, first):
+    answer = geography.ask(question, llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert answer.rows[0][0] == first
+
+
+def test_the_largest_state_is_ranked_by_what_large_means_for_states(geography):
+    # area carries 'large' and 'small': never the smallest, and no other column of states
+    sqls = [" ".join(sql.split()) for sql in readings(geography.ask("what is the largest state", llm=False))]
+    ranking_states = [sql for sql in sqls if "FROM state " in sql + " "]
+    assert ranking_states == ["SELECT state.state_name, state.area FROM state ORDER BY state.area DESC LIMIT 1"]
