@@ -786,7 +786,10 @@ class Parser:
                 adjective = None  # 'the largest city': an adjective of states says nothing about cities
                 self.descriptors.add(link.start)
             word = t.lower
-            if adjective is not None and adjective.degree == "superlative":
+            if adjective is not None and adjective.degree == "superlative" and self._numeric_column_at(link.end):
+                desc, end = adjective.desc, link.end  # 'the largest population': the column says by what
+                self.descriptors.add(link.start)
+            elif adjective is not None and adjective.degree == "superlative":
                 self.adjective, desc, end = adjective, adjective.desc, link.end
             elif word in ("most", "least") and (after := self.link_at(i + 1)) is not None and \
                     after.elements[0].kind == "adjective" and after.elements[0].degree == "base":
@@ -836,6 +839,11 @@ class Parser:
                 self.used.add(i - 1)
             return desc, n, i
         return True, None, None
+
+    def _numeric_column_at(self, i: int) -> bool:
+        link = self.link_at(i)
+        return link is not None and any(e.kind == "column" and self.lex.numeric(e.table, e.column)
+                                        for e in link.elements)
 
     def _semantic_token(self, i: int) -> bool:
         return any(s["cue"][0] <= i < s["phrase"][1] for s in self.semantics)

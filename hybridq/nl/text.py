@@ -82,7 +82,30 @@ WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "dozen": 12}
 
 
+# Words that scale the number before them: "1 million people", "2.5 billion", "300 thousand".
+SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+
+
 def tokenize(question: str) -> list[Token]:
+    return _scaled(_tokens(question))
+
+
+def _scaled(tokens: list[Token]) -> list[Token]:
+    """A number and the scale word after it as one number ('1 million' is 1000000)."""
+    out: list[Token] = []
+    for token in tokens:
+        previous = out[-1] if out else None
+        if token.lower in SCALE_WORDS and previous is not None and previous.number is not None and \
+                previous.quoted is None and token.number is None:
+            text = f"{previous.text} {token.text}"
+            out[-1] = Token(text, previous.start, token.end, text.lower(), text.lower(),
+                            number=previous.number * SCALE_WORDS[token.lower])
+        else:
+            out.append(token)
+    return out
+
+
+def _tokens(question: str) -> list[Token]:
     tokens = []
     for m in TOKEN.finditer(question):
         text = m.group(0)

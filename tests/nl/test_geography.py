@@ -40,3 +40,27 @@ def test_the_largest_state_is_ranked_by_what_large_means_for_states(geography):
     sqls = [" ".join(sql.split()) for sql in readings(geography.ask("what is the largest state", llm=False))]
     ranking_states = [sql for sql in sqls if "FROM state " in sql + " "]
     assert ranking_states == ["SELECT state.state_name, state.area FROM state ORDER BY state.area DESC LIMIT 1"]
+
+
+def test_a_scale_word_multiplies_its_number():
+    from hybridq.nl.text import tokenize
+
+    numbers = [t.number for t in tokenize("more than 1 million people, 2.5 billion or 300 thousand") if t.number]
+    assert numbers == [1e6, 2.5e9, 3e5]
+
+
+def test_a_number_with_a_scale_word_compares_at_its_value(geography):
+    answer = geography.ask("which cities have more than 1 million people", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    expected = geography.sql("SELECT city_name FROM city WHERE population > 1000000").rows
+    assert sorted(answer.rows) == sorted(expected) and len(expected) == 5
+
+
+def test_a_superlative_before_a_column_ranks_by_that_column(geography):
+    # 'largest' is the catalog's adjective for state.area; 'the largest population' ranks by population
+    answer = geography.ask("what is the capital of the state with the largest population", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert "ORDER BY state.population DESC" in " ".join(answer.sql.split())
+    (state, capital, population), = answer.rows  # (three states tie at the top: any one of them)
+    assert population == geography.sql("SELECT max(population) FROM state").rows[0][0]
+    assert geography.sql("SELECT capital FROM state WHERE state_name = ?", [state]).rows == [(capital,)]
