@@ -405,6 +405,9 @@ class Composer:
             if spec.ranking is not None and spec.ranking.kind == "measure":
                 order.append(exp.Ordered(this=exp.column(spec.measures[0].alias), desc=spec.ranking.desc))
                 limit = spec.ranking.limit
+                if limit:  # 'which state has the most lakes': lakes in no state are not a state
+                    where += [exp.Not(this=exp.Is(this=col(g.table, g.column), expression=exp.Null()))
+                              for g in spec.groups if g.column is not None and g.term is None and g.period is None]
         else:
             entity = spec.entity or spec.root
             for c in self.identity(entity):

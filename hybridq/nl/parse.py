@@ -43,7 +43,7 @@ STOPWORDS = FUNCTION_WORDS | RELATION_VERBS | ALL_ROWS
 AGG_WORDS = {
     "count": ("count",), "how many": ("count",), "number of": ("count",), "no of": ("count",),
     "how much": ("money",),
-    "total": ("sum",), "sum of": ("sum",), "sum": ("sum",),
+    "total": ("sum",), "sum of": ("sum",), "sum": ("sum",), "combined": ("sum",),
     "average": ("avg",), "avg": ("avg",), "mean": ("avg",), "typical": ("avg",),
     "maximum": ("max",), "max": ("max",), "minimum": ("min",), "min": ("min",), "median": ("median",),
 }

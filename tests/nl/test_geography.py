@@ -64,3 +64,16 @@ def test_a_superlative_before_a_column_ranks_by_that_column(geography):
     (state, capital, population), = answer.rows  # (three states tie at the top: any one of them)
     assert population == geography.sql("SELECT max(population) FROM state").rows[0][0]
     assert geography.sql("SELECT capital FROM state WHERE state_name = ?", [state]).rows == [(capital,)]
+
+
+def test_combined_is_a_total(geography):
+    answer = geography.ask("combined area of lakes in Michigan", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert answer.rows == geography.sql("SELECT sum(area) FROM lake WHERE state_name = 'Michigan'").rows
+
+
+def test_the_group_that_ranks_first_is_never_an_unknown_one(geography):
+    # half the lakes have no state: they are not 'the state with the most lakes'
+    answer = geography.ask("which state has the most lakes", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert answer.rows == [("Michigan", 3)]
