@@ -310,7 +310,7 @@ class Parser:
         cover = covers[0][1] if len(covers) == 1 else self.choose("how the words group into catalog phrases", [
             Option(links, value, " + ".join(repr(self.words(lk.start, lk.end).text) for lk in links))
             for value, links in covers])
-        self.links = self._choose_elements(cover)
+        self.links = [self._how_adjective(lk) for lk in self._choose_elements(cover)]
         self.windows = self.linked.windows
         self._semantic()
         self._universal()
@@ -330,6 +330,15 @@ class Parser:
         self._current_rows(spec)
         self._check_everything_placed()
         return Parsed(spec, self.provenance, list(self.choices.made))
+
+    def _how_adjective(self, link: Link) -> Link:
+        """'how long is the Nile', 'how high is Everest': an adjective after 'how' asks for the value
+        of the column it describes."""
+        if link.start == 0 or self.lower[link.start - 1] != "how" or not link.elements or any(
+                e.kind != "adjective" or not e.column or e.degree != "base" for e in link.elements):
+            return link
+        return replace(link, elements=list(dict.fromkeys(
+            Element("column", table=e.table, column=e.column) for e in link.elements)))
 
     def _choose_elements(self, links: list[Link]) -> list[Link]:
         """One element per linked span. Where the words name several (a value of two columns, a
@@ -588,11 +597,20 @@ class Parser:
             if not columns or last.lower != last.norm:
                 return
             c = columns[0]
+            if self._one_row(spec):
+                return  # 'how long is the Nile': the total of one row is its value
             if self.choose(f"what '{self.words(link.start, link.end).text}' asks for", [
                     Option(False, 1.0, f"the {c.table} rows"), Option(True, 1.0, f"the total of {c.table}.{c.column}")]):
                 words = self.note(link.start, link.end, f"sum of {c.table}.{c.column}")
                 spec.measures.append(Measure("sum", c.table, c.column, words=words, alias=f"total_{c.column}"))
             return
+
+    def _one_row(self, spec: QuerySpec) -> bool:
+        """The conditions name one row of the entity by its key ('the Nile', 'customer 42')."""
+        key = self.catalog.tables[spec.entity].primary_key if spec.entity else []
+        return len(key) == 1 and any(
+            c.kind == "value" and c.table == spec.entity and c.column == key[0] and not c.negated
+            and c.op in (None, "=") and len(c.values) == 1 for c in spec.conditions)
 
     def _partition(self, spec: QuerySpec) -> None:
         """'the top 3 customers by MRR in each segment', 'the 2 newest tickets per priority': the

@@ -77,3 +77,14 @@ def test_the_group_that_ranks_first_is_never_an_unknown_one(geography):
     answer = geography.ask("which state has the most lakes", llm=False)
     assert answer.kind == "answer", answer.explain()
     assert answer.rows == [("Michigan", 3)]
+
+
+@pytest.mark.parametrize("question, sql", [
+    ("how long is the Mississippi river", "SELECT river_name, length FROM river WHERE river_name = 'Mississippi'"),
+    ("how high is Mount Everest", "SELECT mountain_name, mountain_altitude FROM mountain WHERE mountain_name = 'Mount Everest'"),
+    ("what is the population of Houston", "SELECT city_name, population FROM city WHERE city_name = 'Houston'")])
+def test_how_and_an_adjective_ask_for_the_value_of_one_named_row(geography, question, sql):
+    # 'how long' asks for the length; the total of one row named by its key is no other reading
+    answer = geography.ask(question, llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert answer.rows == geography.sql(sql).rows
