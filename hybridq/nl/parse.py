@@ -327,6 +327,7 @@ class Parser:
         self._where_and_when(spec)
         self._name_asked(spec)
         self._who_did(spec)
+        self._column_is_column()
         self._current_rows(spec)
         self._check_everything_placed()
         return Parsed(spec, self.provenance, list(self.choices.made))
@@ -2256,6 +2257,35 @@ class Parser:
                 raise Refusal([words], {}, f"each {g.table} row refers to one {'/'.join(sorted(measured))} row, "
                               f"and {g.table} has no name to gather its rows by")
             spec.groups[k] = replace(g, column=label)
+
+    def _column_is_column(self) -> None:
+        """'states whose capital is also their largest city': one column said to equal another column
+        or other rows is a comparison no reading makes; the words are not read as two columns shown."""
+        for link in self.links:
+            if link.start == 0 or not any(e.kind == "column" for e in link.elements):
+                continue
+            before = link.start - 1 - (self.lower[link.start - 1] == "the")
+            if before < 0 or self.lower[before] not in ("whose", "where"):
+                continue
+            k = link.end
+            if k >= len(self.tokens) or self.lower[k] not in ("is", "are", "was", "were", "equals"):
+                continue
+            k += 1
+            while k < len(self.tokens):  # 'is also their largest city'
+                at = self.link_at(k)
+                if self.lower[k] in ("also", "the", "their", "its", "same", "as") or self.lower[k] in TOP_WORDS:
+                    k += 1
+                elif at is not None and at.start == k and all(e.kind == "adjective" for e in at.elements):
+                    k = at.end
+                else:
+                    break
+            other = self.link_at(k)
+            if other is not None and other.start == k and other.elements and \
+                    all(e.kind in ("column", "table") for e in other.elements):
+                first, second = self.words(link.start, link.end).text, self.words(other.start, other.end).text
+                raise Refusal([first, second], {}, f"'{first}' compared with '{second}': comparing a column with "
+                              "another column or other rows is not something a question can be read as here",
+                              positions=list(range(link.start, other.end)))
 
     def _who_did(self, spec: QuerySpec) -> None:
         """'Who wrote the lowest-rated review?' asks for whoever did it, not for the review: when the

@@ -88,3 +88,11 @@ def test_how_and_an_adjective_ask_for_the_value_of_one_named_row(geography, ques
     answer = geography.ask(question, llm=False)
     assert answer.kind == "answer", answer.explain()
     assert answer.rows == geography.sql(sql).rows
+
+
+def test_a_column_said_to_be_another_column_is_refused(geography):
+    refused = geography.ask("states whose capital is also their largest city", llm=False)
+    assert refused.kind == "refusal" and "compared with" in refused.explain()
+    # a column said to be a value is a condition
+    answer = geography.ask("states whose capital is Austin", llm=False)
+    assert answer.kind == "answer" and answer.rows[0][0] == "Texas"
