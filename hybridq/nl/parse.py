@@ -365,8 +365,9 @@ class Parser:
                 if e.kind == "term" and any(x.kind in ("column", "value", "table") for x in link.elements) and \
                         not self._modifies_own_table(link, links):
                     score += TERM_OVER_DATA
-                if e.kind == "table" and self.tokens[link.end - 1].lower != self.tokens[link.end - 1].norm:
-                    score += PLURAL_TABLE  # 'which airlines': a plural noun names rows, not an attribute
+                if e.kind == "table" and (self.tokens[link.end - 1].lower != self.tokens[link.end - 1].norm
+                                          or self._head_noun(link, links)):
+                    score += PLURAL_TABLE  # 'which airlines', 'which state', 'the largest state': rows, not an attribute
                 options.append(Option(e, score, e.describe(self.catalog)))
             text = " ".join(t.text for t in self.tokens[link.start:link.end])
             self._decided[link.start] = len(self.choices.made)
@@ -374,6 +375,17 @@ class Parser:
             anchors |= self.graph.tables_of(element)
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
         return out
+
+    def _head_noun(self, link: Link, links: list[Link]) -> bool:
+        """The noun a question word or a superlative asks about: 'which state', 'the largest state'."""
+        if link.start == 0:
+            return False
+        before = self.lower[link.start - 1]
+        if before in ("which", "what") or before in TOP_WORDS:
+            return True
+        previous = next((lk for lk in links if lk.end == link.start), None)
+        return previous is not None and any(e.kind == "adjective" and e.degree == "superlative"
+                                            for e in previous.elements)
 
     def _rows_over_their_name(self, elements: list[Element]) -> list[Element]:
         """'papers per keyphrase', 'which journal published the most': words naming a table and the

@@ -96,3 +96,11 @@ def test_a_column_said_to_be_another_column_is_refused(geography):
     # a column said to be a value is a condition
     answer = geography.ask("states whose capital is Austin", llm=False)
     assert answer.kind == "answer" and answer.rows[0][0] == "Texas"
+
+
+def test_the_noun_a_question_word_asks_about_names_rows(geography):
+    # 'which state': the rows of state, not the state_name column of cities, lakes or mountains
+    answer = geography.ask("which state has the largest area in the United States", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert answer.rows == geography.sql("SELECT state_name, area FROM state WHERE country_name = 'United States' "
+                                        "ORDER BY area DESC LIMIT 1").rows
