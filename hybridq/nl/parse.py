@@ -360,6 +360,8 @@ class Parser:
                 continue
             options = []
             for e in self._rows_over_their_name(link.elements):
+                if self._key_of_named_rows(e, link, links):
+                    continue
                 tables = self.graph.tables_of(e)
                 score = link.weight(e) + self.graph.coherence(tables, anchors) + self._adjacency(e, link, links)
                 if e.kind == "term" and any(x.kind in ("column", "value", "table") for x in link.elements) and \
@@ -375,6 +377,16 @@ class Parser:
             anchors |= self.graph.tables_of(element)
             out.append(replace(link, elements=[element], weights={element: link.weights.get(element, 1.0)}))
         return out
+
+    def _key_of_named_rows(self, e: Element, link: Link, links: list[Link]) -> bool:
+        """'the largest state': words naming a table are not read as another table's foreign key to it
+        (cities' state_name) unless other words name that other table ('what state is Chicago in')."""
+        if e.kind != "column" or any(e.table in self.graph.tables_of(x) for other in links if other is not link
+                                     for x in other.elements if x.kind in ("table", "value", "column", "term")):
+            return False
+        named = {x.table for x in link.elements if x.kind == "table"}
+        return any(r.from_.lower() == f"{e.table}.{e.column}".lower() and r.to.split(".")[0] in named
+                   for r in self.catalog.relationships)
 
     def _head_noun(self, link: Link, links: list[Link]) -> bool:
         """The noun a question word or a superlative asks about: 'which state', 'the largest state'."""

@@ -104,3 +104,12 @@ def test_the_noun_a_question_word_asks_about_names_rows(geography):
     assert answer.kind == "answer", answer.explain()
     assert answer.rows == geography.sql("SELECT state_name, area FROM state WHERE country_name = 'United States' "
                                         "ORDER BY area DESC LIMIT 1").rows
+
+
+def test_words_naming_a_table_are_not_another_tables_key_to_it(geography):
+    # 'state' is not cities' or lakes' state_name unless other words name cities or lakes
+    answer = geography.ask("what is the largest state", llm=False)
+    assert answer.kind == "answer", answer.explain()
+    assert " ".join(answer.sql.split()).endswith("FROM state ORDER BY state.area DESC LIMIT 1")
+    chicago = geography.ask("what state is Chicago in", llm=False)
+    assert any("city.state_name" in sql for sql in readings(chicago))
